@@ -1,0 +1,1 @@
+//! The detection, pure: rows in, alerts out.

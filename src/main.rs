@@ -1,0 +1,2 @@
+//! argv → mode; exit codes. Nothing else.
+fn main() {}

@@ -1,0 +1,1 @@
+//! The chunked custom search command protocol (SCP v2), sans-IO.

@@ -1,0 +1,1 @@
+//! What Splunk gives a command besides rows: the search's `now` and time zone.
