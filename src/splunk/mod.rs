@@ -5,4 +5,6 @@
 //!   day of `now` began (`relative_time(now, "@d")`).
 //! - [`clock`] picks `now` and the zone from options, info.csv or the system, in that order.
 
+pub mod clock;
+pub mod info;
 pub mod tz;
