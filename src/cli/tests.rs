@@ -298,3 +298,33 @@ fn bundled_example_is_the_generator_output() {
     .unwrap();
     assert!(alerts.lines().count() > 1, "{alerts}");
 }
+
+#[test]
+fn day_start_follows_the_zone_across_dst() {
+    let day_start = |now: &str, tz: &str| {
+        resolve_clock(&Options::parse([now, tz]).unwrap())
+            .unwrap()
+            .day_start
+    };
+    // UTC and Tokyo (+09:00) see different days at 2026-01-01T20:00Z.
+    assert_eq!(day_start("now=1767297600", "tz=UTC"), 1_767_225_600);
+    assert_eq!(day_start("now=1767297600", "tz=Asia/Tokyo"), 1_767_279_600);
+    // New York, 2025-03-09, a 23-hour day: 23:00 EDT belongs to the day that began at
+    // 00:00 EST = 05:00Z.
+    assert_eq!(
+        day_start("now=1741575600", "tz=America/New_York"),
+        1_741_496_400
+    );
+    // New York, 2025-11-02, a 25-hour day: 23:30 EST, day began 00:00 EDT = 04:00Z.
+    assert_eq!(
+        day_start("now=1762144200", "tz=America/New_York"),
+        1_762_056_000
+    );
+    // São Paulo, 2018-11-04: midnight did not exist; the day began at 01:00 -02 = 03:00Z.
+    assert_eq!(
+        day_start("now=1541340000", "tz=America/Sao_Paulo"),
+        1_541_300_400
+    );
+    // A fraction of a second before midnight still belongs to the previous day.
+    assert_eq!(day_start("now=1767225599.9", "tz=UTC"), 1_767_139_200);
+}
