@@ -1,7 +1,7 @@
 //! What counts as a number in a field: the whole text is a finite decimal.
 //!
 //! Grammar (semantics.md, "numeric"): `[+-]? (digits [. digits?]? | . digits) ([eE] [+-]? digits)?`
-//! with no blanks anywhere. **[decision]** `.5` and `5.` are numeric (as C's `strtod` and
+//! with no blanks anywhere. **(decision)** `.5` and `5.` are numeric (as C's `strtod` and
 //! Splunk's `tonumber` read them); `.` alone, `e3`, `1e`, `0x1F`, `1,024`, `nan`, `inf`,
 //! ` 12`, and text whose value overflows to infinity (`1e400`) are not.
 //!

@@ -8,7 +8,7 @@
 //! - **stdev** = `sqrt(Σ (x_i − x̄)² / (n − 1))`, the *sample* standard deviation, computed
 //!   with Welford's update (`δ = x − m; m += δ / n; M2 += δ · (x − m)`), which stays accurate
 //!   for byte counts of 1e9..1e12 where `Σx² − (Σx)²/n` cancels catastrophically.
-//!   `n = 1` → `Some(0.0)` **[decision]**; `n = 0` → `None`. Equal values give exactly `0`.
+//!   `n = 1` → `Some(0.0)` **(decision)**; `n = 0` → `None`. Equal values give exactly `0`.
 //!
 //! # Example
 //! ```
