@@ -1,1 +1,3 @@
 //! Integration tests: the real binary driven through the protocol.
+
+mod conformance;
