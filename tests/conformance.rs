@@ -48,8 +48,10 @@ fn gunzip(path: &Path) -> Vec<u8> {
     out
 }
 
-/// Decoded chunks as (metadata, body).
-type Chunks = Vec<(Vec<u8>, Vec<u8>)>;
+/// One decoded chunk as (metadata, body).
+type Parts = (Vec<u8>, Vec<u8>);
+/// Decoded chunks.
+type Chunks = Vec<Parts>;
 
 /// Decodes `input` pushed in `block`-sized pieces, as the driver reads stdin.
 fn decode(input: &[u8], block: usize) -> (Chunks, Result<(), FrameError>) {
@@ -295,7 +297,7 @@ fn fenced_chunks(markdown: &str) -> Vec<Vec<u8>> {
 }
 
 /// Decodes one block: its chunk (if whole) and the end-of-input verdict.
-fn one_chunk(block: &[u8]) -> (Option<(Vec<u8>, Vec<u8>)>, Result<(), FrameError>) {
+fn one_chunk(block: &[u8]) -> (Option<Parts>, Result<(), FrameError>) {
     let (mut chunks, end) = decode(block, 7);
     assert!(chunks.len() <= 1, "one chunk per block");
     (chunks.pop(), end)
