@@ -661,4 +661,44 @@ mod tests {
         assert_eq!(fields, ["only"]);
         assert_eq!(rows, vec![vec![v(&[])], vec![v(&["$x$"])]]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bodies_never_panic(
+            body in proptest::collection::vec(proptest::sample::select(b"ab$;,\"\n\r_mv\xc3\xa9\x00".to_vec()), 0..120),
+        ) {
+            let body: Vec<u8> = [&b"a,__mv_a,b\n"[..], &body].concat();
+            let limits = Limits { max_fields: 8, ..Limits::default() };
+            if let Ok(mut reader) = BodyReader::new(&body, &limits) {
+                while let Ok(Some(row)) = reader.read_row() {
+                    for f in 0..3 {
+                        let _ = (row.get(f), row.is_multivalue(f), row.values(f).count());
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn written_rows_read_back(rows in proptest::collection::vec(
+            proptest::collection::vec("[a-z$;,\"\n é]{0,6}", 2..=2), 0..8)
+        ) {
+            let mut out = Vec::new();
+            let mut writer = BodyWriter::new(&mut out);
+            writer.write_header(&["x", "y"]).unwrap();
+            for row in &rows {
+                writer.write_row(&[row[0].as_bytes(), row[1].as_bytes()]).unwrap();
+            }
+            writer.finish().unwrap();
+            let mut reader = BodyReader::new(&out, &Limits::default()).unwrap();
+            let mut back = Vec::new();
+            while let Some(row) = reader.read_row().unwrap() {
+                back.push(vec![text(row.get(0)), text(row.get(1))]);
+            }
+            proptest::prop_assert_eq!(back, rows);
+        }
+    }
+
+    fn text(bytes: &[u8]) -> String {
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
 }

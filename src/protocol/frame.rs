@@ -760,4 +760,40 @@ mod tests {
         ));
         assert!(decoder.buf.capacity() < 1024);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn random_chunks_survive_random_splits(
+            parts in proptest::collection::vec(
+                (proptest::collection::vec(0u8..=255, 0..40), proptest::collection::vec(0u8..=255, 0..80)),
+                0..6,
+            ),
+            mut cuts in proptest::collection::vec(0usize..2000, 0..8),
+            stray in 0usize..4,
+        ) {
+            let mut wire = Vec::new();
+            for (m, b) in &parts {
+                wire.extend_from_slice(&b"\r\n\n"[..stray.min(3)]);
+                write_chunk(&mut wire, m, b);
+            }
+            cuts.iter_mut().for_each(|c| *c %= wire.len() + 1);
+            cuts.sort_unstable();
+            let mut pieces = Vec::new();
+            let mut last = 0;
+            for &c in cuts.iter().chain(std::iter::once(&wire.len())) {
+                pieces.push(&wire[last..c]);
+                last = c;
+            }
+            proptest::prop_assert_eq!(decode(&pieces), Ok(parts));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(0u8..=255, 0..200)) {
+            let mut decoder = ChunkDecoder::new(small());
+            decoder.push(&bytes);
+            while let Ok(Some(_)) = decoder.poll_chunk() {}
+            let _ = decoder.finish();
+            let _ = parse_header(&bytes, &small());
+        }
+    }
 }

@@ -417,3 +417,24 @@ fn limits_apply_to_bodies() {
     let err = session.handle_bytes(&input).unwrap_err();
     assert_eq!(err.to_string(), "chunk body length 47 bytes exceeds the limit of 10 bytes; lower maxresultrows in limits.conf or the number of fields sent");
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_input_gives_at_most_one_error_reply(
+        tail in proptest::collection::vec(proptest::sample::select(b"chunked 1.0,{}\"action:getinfoexecute\n\r9,".to_vec()), 0..120),
+    ) {
+        let input = [getinfo(), tail].concat();
+        let (out, result) = run(&input);
+        let (chunks, end) = {
+            let mut decoder = ChunkDecoder::new(Limits::default());
+            decoder.push(&out);
+            let mut n = 0;
+            while let Ok(Some(_)) = decoder.poll_chunk() { n += 1; }
+            (n, decoder.finish())
+        };
+        proptest::prop_assert_eq!(end, Ok(()));
+        let errors = String::from_utf8_lossy(&out).matches("\"error\":").count();
+        proptest::prop_assert_eq!(errors, usize::from(result.is_err()));
+        proptest::prop_assert!(chunks >= 1);
+    }
+}
