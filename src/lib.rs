@@ -50,6 +50,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod command;
 pub mod detect;
 pub mod error;
 pub mod protocol;
