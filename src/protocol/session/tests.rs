@@ -273,7 +273,7 @@ fn every_failure_yields_one_error_reply() {
             "framing",
             b"GET / HTTP/1.1\r\n\r\n".to_vec(),
             String::new(),
-            "malformed chunk header: expected `chunked 1.0,<metadata bytes>,<body bytes>\\n`, found \"GET / HTTP/1.1\\r\\n...\"; the input is not splunkd's chunked protocol (is commands.conf `chunked = true`?)",
+            "malformed chunk header: expected `chunked 1.0,<metadata bytes>,<body bytes>\\n`, found \"G\"; the input is not splunkd's chunked protocol (is commands.conf `chunked = true`?)",
         ),
         (
             "bad json",
