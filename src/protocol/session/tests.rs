@@ -377,6 +377,12 @@ fn every_failure_yields_one_error_reply() {
             "internal error in feed: echo feed exploded; please report this as a bug",
         ),
         (
+            "panic in finish",
+            [getinfo_with(&["panic=finish"], false), execute(true, &rows)].concat(),
+            reply_gi.to_string(),
+            "internal error in finish: echo finish exploded; please report this as a bug",
+        ),
+        (
             "unread rows are still checked",
             [getinfo_with(&["skip"], false), execute(true, &format!("{rows}x\n"))].concat(),
             reply_gi.to_string(),
