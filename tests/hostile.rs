@@ -87,14 +87,16 @@ fn eof_before_the_final_execute() {
 #[test]
 fn lengths_that_are_not_digits() {
     for (header, found) in [
-        (&b"chunked 1.0,ab,0\n"[..], "chunked 1.0,ab,0"),
-        (b"chunked 1.0,-1,0\n", "chunked 1.0,-1,0"),
-        (b"chunked 1.0,1,-1\n", "chunked 1.0,1,-1"),
-        (b"chunked 1.0,+1,0\n", "chunked 1.0,+1,0"),
-        (b"chunked 1.0, 1,0\n", "chunked 1.0, 1,0"),
-        (b"chunked 1.0,1.5,0\n", "chunked 1.0,1.5"),
-        (b"chunked 2.0,1,0\n", "chunked 2.0,1,0"),
-        (b"GET / HTTP/1.1\r\n\r\n", "GET / HTTP/1.1"),
+        // The quote ends at the first byte that cannot belong to a header, so it is the
+        // same however stdin was split.
+        (&b"chunked 1.0,ab,0\n"[..], "chunked 1.0,a\""),
+        (b"chunked 1.0,-1,0\n", "chunked 1.0,-\""),
+        (b"chunked 1.0,1,-1\n", "chunked 1.0,1,-\""),
+        (b"chunked 1.0,+1,0\n", "chunked 1.0,+\""),
+        (b"chunked 1.0, 1,0\n", "chunked 1.0, \""),
+        (b"chunked 1.0,1.5,0\n", "chunked 1.0,1.\""),
+        (b"chunked 2.0,1,0\n", "chunked 2\""),
+        (b"GET / HTTP/1.1\r\n\r\n", "G\""),
     ] {
         expect_error(
             &after_getinfo(header),
@@ -119,12 +121,12 @@ fn lengths_of_20_digits_and_more() {
     expect_error(
         b"chunked 1.0,0000000000000000000000000002,0\n{}",
         0,
-        &["chunk metadata length 0000000000000000000000000002 bytes exceeds the limit"],
+        &["chunk metadata length 00000000000000000000... bytes exceeds the limit"],
     );
     expect_error(
         &after_getinfo(format!("chunked 1.0,{}", "9".repeat(100)).as_bytes()),
         1,
-        &["malformed chunk header: no end of line within 64 bytes"],
+        &["chunk metadata length 99999999999999999999... bytes exceeds the limit"],
     );
 }
 

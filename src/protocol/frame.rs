@@ -44,14 +44,13 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 256 << 20;
 /// Default [`Limits::max_fields`]: 10,000 CSV columns (value and `__mv_` columns together).
 pub const DEFAULT_MAX_FIELDS: usize = 10_000;
 
-/// Longest header accepted: `chunked 1.0,` + two 20-digit lengths + `,` + `\r\n` is 55 bytes.
+/// Longest header text an error quotes: `chunked 1.0,` + two 20-digit lengths + `,` +
+/// `\r\n` is 55 bytes, and a header cannot grow longer because longer lengths are refused.
 const MAX_HEADER_BYTES: usize = 64;
 /// What every header starts with.
 const HEADER_TAG: &[u8] = b"chunked 1.0,";
 /// Longest length field accepted, in digits (`u64::MAX` has 20).
 const MAX_LENGTH_DIGITS: usize = 20;
-/// How many bytes of unexpected input an error message quotes.
-const QUOTED_BYTES: usize = 16;
 
 /// Caps on what the peer may make this process hold in memory.
 ///
@@ -121,14 +120,6 @@ pub enum FrameError {
     /// The bytes where a header must start are not a `chunked 1.0,<m>,<b>\n` header.
     #[error("malformed chunk header: expected `chunked 1.0,<metadata bytes>,<body bytes>\\n`, found \"{found}\"; the input is not splunkd's chunked protocol (is commands.conf `chunked = true`?)")]
     BadHeader {
-        /// The first bytes found, escaped.
-        found: String,
-    },
-    /// A header grew past the longest possible valid header without ending.
-    #[error(
-        "malformed chunk header: no end of line within {MAX_HEADER_BYTES} bytes, found \"{found}\""
-    )]
-    HeaderTooLong {
         /// The first bytes found, escaped.
         found: String,
     },
@@ -224,11 +215,6 @@ pub fn parse_header(input: &[u8], limits: &Limits) -> Result<Status<(usize, Head
                     body_len,
                 },
             )))
-        }
-        Err(nom::Err::Incomplete(_)) if rest.len() >= MAX_HEADER_BYTES => {
-            Err(FrameError::HeaderTooLong {
-                found: escape(rest, QUOTED_BYTES),
-            })
         }
         Err(nom::Err::Incomplete(_)) => Ok(Status::Partial),
         Err(_) => {
