@@ -108,8 +108,13 @@ impl OutlierCommand {
                 .into()
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let fallback = match (self.options.now, &self.options.tz) {
+                    (Some(_), None) => "time zone",
+                    (None, Some(_)) => "clock",
+                    _ => "clock and time zone",
+                };
                 self.warnings.push(format!(
-                    "{} does not exist; using the system clock and time zone for \"today\"",
+                    "{} does not exist; using the system {fallback} for \"today\"",
                     path.display()
                 ));
                 Ok(None)

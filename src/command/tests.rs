@@ -124,7 +124,22 @@ fn a_missing_info_csv_falls_back_to_the_system_with_a_warning() {
     assert!(messages[0]
         .text
         .contains("/dispatch/1/info.csv does not exist"));
+    assert!(messages[0]
+        .text
+        .ends_with("using the system clock and time zone for \"today\""));
     assert!(info_text(&messages).contains("now=1767268800 (from system)"));
+
+    let mut command = OutlierCommand::new(environment(|_| {
+        Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+    }));
+    let (_, messages) = run(&mut command, &["now=1767268800"], "/dispatch/1", HEADER).unwrap();
+    assert!(
+        messages[0]
+            .text
+            .ends_with("using the system time zone for \"today\""),
+        "{}",
+        messages[0].text
+    );
 }
 
 #[test]
