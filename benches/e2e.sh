@@ -19,7 +19,8 @@
 #   cli      `emailoutlier detect <csv> now=1767268800 tz=UTC`
 # Wall time is measured around the child; peak RSS comes from GNU time (`/usr/bin/time`, Debian
 # package `time`), else from wait4(2), which cannot report less than Python's own RSS.
-# "x cat" is the run's wall time over cat's on the same size.
+# CPU s is user + system time (less sensitive than wall time to other load on the machine);
+# rows/s and MB/s are per wall second; "x cat" is the run's wall time over cat's.
 # Finally the protocol run's output rows (the final reply's body) must equal the CLI's output.
 #
 # Needs: cargo, python3 (standard library only). The inputs are read from the page cache
@@ -76,7 +77,7 @@ GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 
 def measure(argv, stdin_path, stdout_path, stderr_path):
-    """Runs argv once; returns (wall seconds, peak RSS bytes)."""
+    """Runs argv once; returns (wall seconds, CPU seconds, peak RSS bytes)."""
     rss_path = stderr_path + ".rss"
     if GNU_TIME:
         argv = [GNU_TIME, "-f", "%M", "-o", rss_path] + argv
@@ -86,19 +87,20 @@ def measure(argv, stdin_path, stdout_path, stderr_path):
         child = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
+    cpu = usage.ru_utime + usage.ru_stime
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         sys.exit(f"{' '.join(argv)} failed with status {child.returncode}; see {stderr_path}")
     if GNU_TIME:
         with open(rss_path) as f:
-            return wall, int(f.read().split()[-1]) * 1024
-    return wall, usage.ru_maxrss * 1024
+            return wall, cpu, int(f.read().split()[-1]) * 1024
+    return wall, cpu, usage.ru_maxrss * 1024
 
 
 def best(argv, stdin_path, stdout_path, stderr_path):
-    """The fastest wall time and the largest peak RSS of `runs` runs."""
+    """The fastest wall time, the least CPU time and the largest peak RSS of `runs` runs."""
     results = [measure(argv, stdin_path, stdout_path, stderr_path) for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results)
+    return tuple(f(r[i] for r in results) for i, f in enumerate((min, min, max)))
 
 
 def final_body(path):
@@ -130,11 +132,11 @@ for size in sizes:
     for name, argv, stdin_path, input_bytes in runs_of_size:
         stem = f"{scratch}/{size}.{name.replace(' ', '')}"
         out = os.devnull if name == "cat" else f"{stem}.out"
-        wall, rss = best(argv, stdin_path, out, f"{stem}.stderr")
+        wall, cpu, rss = best(argv, stdin_path, out, f"{stem}.stderr")
         if name == "cat":
             cat_wall = wall
         walls[(size, name)] = wall
-        rows_out.append((size, name, rows, input_bytes, wall, rss, wall / cat_wall))
+        rows_out.append((size, name, rows, input_bytes, wall, cpu, rss, wall / cat_wall))
     protocol_rows = final_body(f"{scratch}/{size}.protocol.out")
     cli_rows = open(f"{scratch}/{size}.cli.out", "rb").read()
     same = protocol_rows == cli_rows and protocol_rows.count(b"\n") > 1
@@ -143,14 +145,15 @@ for size in sizes:
     alerts = cli_rows.count(b"\n") - 1
     rows_out.append((size, f"check: protocol output rows {verdict} CLI output ({alerts} alerts)"))
 
-header = ("size", "run", "rows", "input MB", "wall s", "rows/s", "MB/s", "peak RSS MB", "x cat")
+header = ("size", "run", "rows", "input MB", "wall s", "CPU s", "rows/s", "MB/s", "peak RSS MB",
+          "x cat")
 lines = [header]
 for r in rows_out:
     if len(r) == 2:
         lines.append((r[0], r[1]))
         continue
-    size, name, rows, nbytes, wall, rss, ratio = r
-    lines.append((size, name, f"{rows:,}", f"{nbytes / 1e6:.1f}", f"{wall:.3f}",
+    size, name, rows, nbytes, wall, cpu, rss, ratio = r
+    lines.append((size, name, f"{rows:,}", f"{nbytes / 1e6:.1f}", f"{wall:.3f}", f"{cpu:.3f}",
                   f"{rows / wall:,.0f}", f"{nbytes / 1e6 / wall:,.0f}", f"{rss / 2**20:.1f}",
                   f"{ratio:.1f}"))
 widths = [max(len(l[i]) for l in lines if len(l) > 2) for i in range(len(header))]
