@@ -1,4 +1,5 @@
-//! CSV body throughput: rows read (with `__mv_` decoding) and written, in bytes/s.
+//! CSV body throughput: rows read (quoted splunkd rows with `__mv_` decoding, and plain
+//! tstats rows as the detection receives them) and written, in bytes/s.
 
 use std::hint::black_box;
 
@@ -35,6 +36,30 @@ fn read(c: &mut Criterion) {
                 values += row.get(3).len() + row.values(1).count();
             }
             black_box(values)
+        })
+    });
+    // 50,000 tstats rows, as splunkd sends them to the detection: no quotes.
+    let mut plain = b"dest_ip,_time,bytes_out,__mv_dest_ip,__mv__time,__mv_bytes_out\n".to_vec();
+    for i in 0..50_000u64 {
+        let row = format!(
+            "10.{}.{}.{},{},{},,,\n",
+            i / 65_536,
+            i / 256 % 256,
+            i % 256,
+            1_764_720_000 + i % 30 * 86_400,
+            100_000_000 + i * 7_919 % 400_000_000
+        );
+        plain.extend_from_slice(row.as_bytes());
+    }
+    group.throughput(Throughput::Bytes(plain.len() as u64));
+    group.bench_function("read 50k plain tstats rows", |b| {
+        b.iter(|| {
+            let mut reader = BodyReader::new(&plain, &Limits::default()).unwrap();
+            let mut bytes = 0;
+            while let Some(row) = reader.read_row().unwrap() {
+                bytes += row.get(0).len() + row.get(1).len() + row.get(2).len();
+            }
+            black_box(bytes)
         })
     });
     let write = |out: &mut Vec<u8>| {

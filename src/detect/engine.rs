@@ -40,8 +40,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::collections::HashMap;
-
+use super::keys::Keys;
 use super::number::parse_number;
 use super::options::{quote, Mode, Options};
 use super::output::{alert_fields, annotate_fields, write_rounded2, write_shortest};
@@ -222,10 +221,9 @@ pub struct Engine {
     by_name: String,
     time_name: String,
     global: Accumulator,
-    host_index: HashMap<Box<[u8]>, usize, foldhash::fast::RandomState>,
+    /// Index of each destination in `hosts`.
+    keys: Keys,
     hosts: Vec<Host>,
-    last_key: Vec<u8>,
-    last_host: Option<usize>,
     arena: Vec<u8>,
     candidates: Vec<Candidate>,
     layout: Option<InputLayout>,
@@ -249,10 +247,8 @@ impl Engine {
             by_name: options.by.clone(),
             time_name: options.time.clone(),
             global: Accumulator::default(),
-            host_index: HashMap::default(),
+            keys: Keys::default(),
             hosts: Vec::new(),
-            last_key: Vec::new(),
-            last_host: None,
             arena: Vec::new(),
             candidates: Vec::new(),
             layout: None,
@@ -400,27 +396,13 @@ impl Engine {
         )
     }
 
-    /// The index of destination `by`, created on first sight. Sorted input (tstats' order)
-    /// repeats a destination on consecutive rows, so the last one is checked first.
+    /// The index of destination `by` in `hosts`, created on first sight.
     #[inline]
     fn host_of(&mut self, by: &[u8]) -> usize {
-        if let Some(last) = self.last_host {
-            if self.last_key == by {
-                return last;
-            }
+        let index = self.keys.index_of(by);
+        if index == self.hosts.len() {
+            self.hosts.push(Host::default());
         }
-        let index = match self.host_index.get(by) {
-            Some(&index) => index,
-            None => {
-                let index = self.hosts.len();
-                self.host_index.insert(by.into(), index);
-                self.hosts.push(Host::default());
-                index
-            }
-        };
-        self.last_key.clear();
-        self.last_key.extend_from_slice(by);
-        self.last_host = Some(index);
         index
     }
 

@@ -13,6 +13,7 @@
 //! - [`output`]: output field names and number printing.
 
 pub mod engine;
+mod keys;
 pub mod number;
 pub mod options;
 pub mod output;

@@ -27,19 +27,61 @@ pub fn parse_number(bytes: &[u8]) -> Option<f64> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, bytes),
     };
-    if !digits.is_empty()
-        && digits.len() <= MAX_EXACT_INTEGER_DIGITS
-        && digits.iter().all(u8::is_ascii_digit)
-    {
-        let n = digits
-            .iter()
-            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
-        // n < 10^15 < 2^53: the conversion is exact.
-        #[allow(clippy::cast_precision_loss)]
-        let x = n as f64;
-        return Some(if negative { -x } else { x });
+    if !digits.is_empty() && digits.len() <= MAX_EXACT_INTEGER_DIGITS {
+        if let Some(n) = parse_digits(digits) {
+            // n < 10^15 < 2^53: exact in an f64, and below 2^63, so the one-instruction
+            // signed conversion applies.
+            #[allow(clippy::cast_precision_loss, clippy::cast_possible_wrap)]
+            let x = n as i64 as f64;
+            return Some(if negative { -x } else { x });
+        }
     }
     parse_general(bytes)
+}
+
+/// The value of a run of ASCII digits (at most 19, so it cannot overflow); `None` if a byte
+/// is not a digit. Eight digits at a time, then one at a time.
+#[inline]
+fn parse_digits(digits: &[u8]) -> Option<u64> {
+    let (mut n, mut rest) = (0, digits);
+    if let Some((eight, tail)) = rest.split_first_chunk::<8>() {
+        n = eight_digits(u64::from_le_bytes(*eight))?;
+        rest = tail;
+    }
+    for &d in rest {
+        let digit = d.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(digit);
+    }
+    Some(n)
+}
+
+/// The value of eight ASCII digits loaded little-endian into a `u64`; `None` if any byte is
+/// not a digit. SWAR, as in Lemire's fast_float: a byte below `0` sets its top bit when `0`
+/// is subtracted, a byte above `9` when `0x46` is added, and the lowest bad byte is always
+/// caught before a carry or borrow from it can reach another lane.
+#[inline]
+fn eight_digits(chunk: u64) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let out_of_range =
+        (chunk.wrapping_add(0x46 * ONES) | chunk.wrapping_sub(0x30 * ONES)) & (0x80 * ONES);
+    if out_of_range != 0 {
+        return None;
+    }
+    // Each byte now holds its digit; combine pairs, then pairs of pairs, then the halves.
+    let v = chunk - 0x30 * ONES;
+    let v = v * 10 + (v >> 8);
+    const LANES: u64 = 0x0000_00FF_0000_00FF;
+    const HIGH: u64 = 100 + (1_000_000 << 32);
+    const LOW: u64 = 1 + (10_000 << 32);
+    Some(
+        ((v & LANES)
+            .wrapping_mul(HIGH)
+            .wrapping_add(((v >> 16) & LANES).wrapping_mul(LOW)))
+            >> 32,
+    )
 }
 
 /// The slow path: validate the grammar, then let `str::parse` round correctly.
@@ -153,6 +195,16 @@ mod tests {
         fn display_round_trips(x in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO) {
             let text = x.to_string();
             prop_assert_eq!(parse_number(text.as_bytes()).map(f64::to_bits), Some(x.to_bits()));
+        }
+
+        #[test]
+        fn eight_digits_agrees_with_a_byte_loop(bytes in proptest::array::uniform8(
+            proptest::sample::select(b"0123456789/:+-.e \x00\x7f\x80\xba\xc6\xff".to_vec())
+        )) {
+            let expected = bytes.iter().try_fold(0u64, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0'))
+            });
+            prop_assert_eq!(eight_digits(u64::from_le_bytes(bytes)), expected, "{:?}", bytes);
         }
 
         #[test]

@@ -35,7 +35,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use csv::{ByteRecord, QuoteStyle, Terminator};
+use csv::{QuoteStyle, Terminator};
 
 use super::frame::{escape, Limits};
 
@@ -116,11 +116,29 @@ impl From<csv::Error> for BodyError {
     }
 }
 
-/// Reads the rows of one CSV body, reusing one record buffer for all rows.
+/// Reads the rows of one CSV body, reusing its buffers for all rows.
+///
+/// Rows without a `"` are split in place, their cells borrowed from the body; quoted rows are
+/// unquoted by `csv_core` into one reused buffer. Both give the cells, line numbers and
+/// skipped blank lines of the `csv` crate configured for splunkd (CRLF, LF or CR line ends,
+/// any number of fields per row).
 #[derive(Debug)]
 pub struct BodyReader<'a> {
-    reader: csv::Reader<&'a [u8]>,
-    record: ByteRecord,
+    body: &'a [u8],
+    /// Offset in `body` of the first byte not yet read.
+    pos: usize,
+    /// Line at `pos` (1-based), counted as `csv_core` counts: `\n` bytes consumed.
+    line: u64,
+    /// The whole body is valid UTF-8 without NUL bytes, so no cell needs checking.
+    clean: bool,
+    /// Parser for quoted rows (and the header row, so that a byte order mark is handled once).
+    core: csv_core::Reader,
+    /// Unquoted cells of the last quoted row, back to back.
+    unquoted: Vec<u8>,
+    /// Where each cell of the last quoted row ends in `unquoted`.
+    unquoted_ends: Vec<usize>,
+    /// Start and end of each cell of the last row, in the body or in `unquoted`.
+    spans: Vec<(usize, usize)>,
     /// Every column of the header, `__mv_` columns included.
     columns: Vec<String>,
     /// Value column names (no `__mv_` columns), in header order.
@@ -131,6 +149,15 @@ pub struct BodyReader<'a> {
     mv_index: Vec<Option<usize>>,
 }
 
+/// Where the cells of the record just read are.
+#[derive(Debug, Clone, Copy)]
+enum Cells {
+    /// In the body, from this offset.
+    Body(usize),
+    /// In the reader's `unquoted` buffer.
+    Unquoted,
+}
+
 impl<'a> BodyReader<'a> {
     /// Reads the header row of `body`. An empty body has no fields and no rows.
     ///
@@ -139,23 +166,19 @@ impl<'a> BodyReader<'a> {
     /// [`BodyError`] when the header is not valid UTF-8, holds a NUL byte, repeats a name, or
     /// has more than `limits.max_fields` columns.
     pub fn new(body: &'a [u8], limits: &Limits) -> Result<Self, BodyError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .terminator(Terminator::CRLF)
-            .from_reader(body);
-        let mut record = ByteRecord::new();
-        let mut columns = Vec::new();
-        if reader.read_byte_record(&mut record)? {
-            if record.len() > limits.max_fields {
+        let mut reader = BodyReader::start(body);
+        let line = reader.line;
+        if reader.read_quoted() {
+            let count = reader.spans.len();
+            if count > limits.max_fields {
                 return Err(BodyError::TooManyFields {
-                    count: record.len(),
+                    count,
                     limit: limits.max_fields,
                 });
             }
-            let line = line_of(&record);
-            let mut seen = HashSet::with_capacity(record.len());
-            for (i, raw) in record.iter().enumerate() {
+            let mut seen = HashSet::with_capacity(count);
+            for (i, &(start, end)) in reader.spans.iter().enumerate() {
+                let raw = reader.unquoted.get(start..end).unwrap_or_default();
                 let field = || format!("column {}", i + 1);
                 let name = checked_str(raw, line, field)?;
                 if !seen.insert(name) {
@@ -163,29 +186,41 @@ impl<'a> BodyReader<'a> {
                         name: escape(name.as_bytes(), 64),
                     });
                 }
-                columns.push(name.to_owned());
+                reader.columns.push(name.to_owned());
             }
         }
-        let mut fields = Vec::new();
-        let mut value_index = Vec::new();
-        let mut mv_index = Vec::new();
-        for (i, name) in columns.iter().enumerate() {
+        for (i, name) in reader.columns.iter().enumerate() {
             if name.starts_with(MV_PREFIX) {
                 continue;
             }
             let mv_name = format!("{MV_PREFIX}{name}");
-            fields.push(name.clone());
-            value_index.push(i);
-            mv_index.push(columns.iter().position(|c| *c == mv_name));
+            reader.fields.push(name.clone());
+            reader.value_index.push(i);
+            reader
+                .mv_index
+                .push(reader.columns.iter().position(|c| *c == mv_name));
         }
-        Ok(BodyReader {
-            reader,
-            record,
-            columns,
-            fields,
-            value_index,
-            mv_index,
-        })
+        Ok(reader)
+    }
+
+    /// A reader at the start of `body`, before the header row.
+    fn start(body: &'a [u8]) -> Self {
+        BodyReader {
+            body,
+            pos: 0,
+            line: 1,
+            clean: std::str::from_utf8(body).is_ok() && !body.contains(&0),
+            core: csv_core::ReaderBuilder::new()
+                .terminator(csv_core::Terminator::CRLF)
+                .build(),
+            unquoted: Vec::new(),
+            unquoted_ends: Vec::new(),
+            spans: Vec::new(),
+            columns: Vec::new(),
+            fields: Vec::new(),
+            value_index: Vec::new(),
+            mv_index: Vec::new(),
+        }
     }
 
     /// Value column names in header order, without the `__mv_` columns.
@@ -205,32 +240,140 @@ impl<'a> BodyReader<'a> {
     /// [`BodyError`] when the row has a different number of cells than the header, or a cell
     /// is not valid UTF-8 or holds a NUL byte; the error names the line and the field.
     pub fn read_row(&mut self) -> Result<Option<Row<'_>>, BodyError> {
-        if !self.reader.read_byte_record(&mut self.record)? {
+        // As the csv crate does, a row's line is where the previous row ended.
+        let line = self.line;
+        let Some(cells) = self.read_record() else {
             return Ok(None);
-        }
-        let line = line_of(&self.record);
-        if self.record.len() != self.columns.len() {
+        };
+        if self.spans.len() != self.columns.len() {
             return Err(BodyError::RaggedRow {
                 line,
-                found: self.record.len(),
+                found: self.spans.len(),
                 expected: self.columns.len(),
             });
         }
-        for (raw, name) in self.record.iter().zip(&self.columns) {
-            checked_str(raw, line, || escape(name.as_bytes(), 64))?;
+        let bytes: &[u8] = match cells {
+            Cells::Body(start) => self.body.get(start..).unwrap_or_default(),
+            Cells::Unquoted => &self.unquoted,
+        };
+        if !self.clean {
+            for (&(start, end), name) in self.spans.iter().zip(&self.columns) {
+                let raw = bytes.get(start..end).unwrap_or_default();
+                checked_str(raw, line, || escape(name.as_bytes(), 64))?;
+            }
         }
         Ok(Some(Row {
-            record: &self.record,
+            bytes,
+            spans: &self.spans,
             value_index: &self.value_index,
             mv_index: &self.mv_index,
             line,
         }))
     }
+
+    /// Reads the next record into `spans`; `None` at the end of the body.
+    fn read_record(&mut self) -> Option<Cells> {
+        // Line ends between records are skipped, as csv_core does between records.
+        while let Some(&b) = self.body.get(self.pos) {
+            match b {
+                b'\n' => self.line += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            self.pos += 1;
+        }
+        let start = self.pos;
+        let rest = self.body.get(start..).filter(|rest| !rest.is_empty())?;
+        match split_plain(rest, &mut self.spans) {
+            Some(PlainRecord { consumed, newline }) => {
+                self.pos += consumed;
+                self.line += u64::from(newline);
+                Some(Cells::Body(start))
+            }
+            None => self.read_quoted().then_some(Cells::Unquoted),
+        }
+    }
+
+    /// Reads one record at `pos` with `csv_core` into `unquoted` and `spans`; `false` when
+    /// the body has no more records.
+    fn read_quoted(&mut self) -> bool {
+        use csv_core::ReadRecordResult as Read;
+        self.core.set_line(self.line);
+        let (mut out, mut ends) = (0, 0);
+        loop {
+            let input = self.body.get(self.pos..).unwrap_or_default();
+            let output = self.unquoted.get_mut(out..).unwrap_or_default();
+            let ends_output = self.unquoted_ends.get_mut(ends..).unwrap_or_default();
+            let (result, nin, nout, nend) = self.core.read_record(input, output, ends_output);
+            self.pos += nin;
+            out += nout;
+            ends += nend;
+            match result {
+                Read::InputEmpty => {}
+                Read::OutputFull => grow(&mut self.unquoted),
+                Read::OutputEndsFull => grow(&mut self.unquoted_ends),
+                Read::Record => break,
+                Read::End => {
+                    self.line = self.core.line();
+                    return false;
+                }
+            }
+        }
+        self.line = self.core.line();
+        self.spans.clear();
+        let mut start = 0;
+        for &end in self.unquoted_ends.get(..ends).unwrap_or_default() {
+            self.spans.push((start, end));
+            start = end;
+        }
+        true
+    }
 }
 
-/// Line where a record starts (1-based; 0 if unknown).
-fn line_of(record: &ByteRecord) -> u64 {
-    record.position().map_or(0, |p| p.line())
+/// Doubles a buffer's length (at least 64), for `csv_core` to write more into.
+fn grow<T: Default + Clone>(buffer: &mut Vec<T>) {
+    let len = (buffer.len() * 2).max(64);
+    buffer.resize(len, T::default());
+}
+
+/// A record split in place by [`split_plain`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PlainRecord {
+    /// Bytes of the record and its line end.
+    consumed: usize,
+    /// Whether the line end was `\n` (a `\r` ends a record too; a `\n` after it is a blank
+    /// line to the next record, as in `csv_core`).
+    newline: bool,
+}
+
+/// Splits a record without quotes at the start of `rest` on `,` up to its line end, writing
+/// the cells' spans; `None` when the record has a `"` and needs unquoting.
+#[inline]
+fn split_plain(rest: &[u8], spans: &mut Vec<(usize, usize)>) -> Option<PlainRecord> {
+    spans.clear();
+    let mut start = 0;
+    for (i, &b) in rest.iter().enumerate() {
+        match b {
+            b',' => {
+                spans.push((start, i));
+                start = i + 1;
+            }
+            b'\n' | b'\r' => {
+                spans.push((start, i));
+                return Some(PlainRecord {
+                    consumed: i + 1,
+                    newline: b == b'\n',
+                });
+            }
+            b'"' => return None,
+            _ => {}
+        }
+    }
+    spans.push((start, rest.len()));
+    Some(PlainRecord {
+        consumed: rest.len(),
+        newline: false,
+    })
 }
 
 /// A cell as text, refusing invalid UTF-8 and NUL bytes.
@@ -251,7 +394,10 @@ fn checked_str(raw: &[u8], line: u64, field: impl Fn() -> String) -> Result<&str
 /// One row of a body, borrowed from its [`BodyReader`]. Cells are valid UTF-8 without NUL.
 #[derive(Debug, Clone, Copy)]
 pub struct Row<'r> {
-    record: &'r ByteRecord,
+    /// The bytes the cells are in.
+    bytes: &'r [u8],
+    /// Start and end of each cell in `bytes`, in header order.
+    spans: &'r [(usize, usize)],
     value_index: &'r [usize],
     mv_index: &'r [Option<usize>],
     line: u64,
@@ -259,11 +405,20 @@ pub struct Row<'r> {
 
 impl<'r> Row<'r> {
     /// The raw cell of value column `field` (`""` when empty or out of range).
+    #[inline]
     pub fn get(&self, field: usize) -> &'r [u8] {
-        let record: &'r ByteRecord = self.record;
         self.value_index
             .get(field)
-            .and_then(|&i| record.get(i))
+            .map_or(&[][..], |&i| self.cell(i))
+    }
+
+    /// Cell `i` of the record, `__mv_` columns included (`""` when out of range).
+    #[inline]
+    fn cell(&self, i: usize) -> &'r [u8] {
+        let bytes: &'r [u8] = self.bytes;
+        self.spans
+            .get(i)
+            .and_then(|&(start, end)| bytes.get(start..end))
             .unwrap_or_default()
     }
 
@@ -291,13 +446,12 @@ impl<'r> Row<'r> {
 
     /// The non-empty, well-formed `__mv_` cell of `field`.
     fn mv_cell(&self, field: usize) -> Option<&'r [u8]> {
-        let record: &'r ByteRecord = self.record;
         let cell = self
             .mv_index
             .get(field)
             .copied()
             .flatten()
-            .and_then(|i| record.get(i))?;
+            .map(|i| self.cell(i))?;
         if cell.is_empty() {
             return None;
         }
@@ -662,6 +816,64 @@ mod tests {
         assert_eq!(rows, vec![vec![v(&[])], vec![v(&["$x$"])]]);
     }
 
+    /// Records (cells, line) as the `csv` crate reads them with splunkd's settings.
+    fn csv_crate_records(body: &[u8]) -> Vec<(Vec<Vec<u8>>, u64)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .terminator(Terminator::CRLF)
+            .from_reader(body);
+        let mut record = csv::ByteRecord::new();
+        let mut records = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            let line = record.position().unwrap().line();
+            records.push((record.iter().map(<[u8]>::to_vec).collect(), line));
+        }
+        records
+    }
+
+    /// Records (cells, line) as [`BodyReader`] reads them: the header with csv_core, then
+    /// plain rows in place and quoted rows with csv_core.
+    fn body_reader_records(body: &[u8]) -> Vec<(Vec<Vec<u8>>, u64)> {
+        let mut reader = BodyReader::start(body);
+        let mut records = Vec::new();
+        let mut line = reader.line;
+        let mut cells = reader.read_quoted().then_some(Cells::Unquoted);
+        while let Some(at) = cells {
+            let bytes: &[u8] = match at {
+                Cells::Body(start) => &reader.body[start..],
+                Cells::Unquoted => &reader.unquoted,
+            };
+            let record = reader.spans.iter().map(|&(s, e)| bytes[s..e].to_vec());
+            records.push((record.collect(), line));
+            line = reader.line;
+            cells = reader.read_record();
+        }
+        records
+    }
+
+    #[test]
+    fn records_and_lines_match_the_csv_crate() {
+        for body in [
+            &b""[..],
+            b"\n\n",
+            b"a,b\n1,2\n",
+            b"a,b\r\n1,2\r\n\r\n3,4",
+            b"a\r1\r\r\n2\n\n\n3",
+            b"\xef\xbb\xbfa,b\n\xef\xbb\xbf1,2\n\xef\xbb\xbf\"3\",4\n",
+            b"\xef\xbb\xbf\"a\",b\n\xef\xbb\xbf1,2\n",
+            b"\"a\"\"\",b\n\"x\ny\",2\r\n,\n\"\",\"\"\n",
+            b"a,b\n1,\"2\"x\"\",3\n\"\n",
+        ] {
+            assert_eq!(
+                body_reader_records(body),
+                csv_crate_records(body),
+                "{}",
+                body.escape_ascii()
+            );
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn arbitrary_bodies_never_panic(
@@ -676,6 +888,13 @@ mod tests {
                     }
                 }
             }
+        }
+
+        #[test]
+        fn records_match_the_csv_crate_on_arbitrary_bodies(
+            body in proptest::collection::vec(proptest::sample::select(b"ab,\"\r\n\xef\xbb\xbf".to_vec()), 0..80),
+        ) {
+            proptest::prop_assert_eq!(body_reader_records(&body), csv_crate_records(&body));
         }
 
         #[test]

@@ -8,6 +8,8 @@
 //! half-hundredth. Cases with a near-tie in the filter (`|x − (avg + T·stdev)|` within 1e-9
 //! relative, stdev and T non-zero) are discarded: there the last bit of a stdev decides.
 
+use std::collections::HashMap;
+
 use super::*;
 use crate::detect::output::tests::reference_round2;
 use proptest::prelude::*;
