@@ -93,13 +93,13 @@ fn parse_chunks(mut bytes: &[u8]) -> Vec<(Value, String)> {
 /// Runs the executable with `input` on stdin (cwd = the dispatch dir, as splunkd does);
 /// returns stdout and whether it exited successfully. Kills it after `SESSION_TIMEOUT`.
 fn run_session(exe: &Path, dispatch_dir: &Path, input: Vec<u8>) -> (Vec<u8>, bool, String) {
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .current_dir(dispatch_dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    let mut child = spawn_fresh_executable(&mut command);
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
         // A command that stops reading early closes the pipe: not this test's failure to report.
@@ -283,4 +283,21 @@ fn executable_lookup_prefers_the_platform_folder_then_bin() {
     assert_eq!(resolve_executable(&app, APP), Some(fallback));
     let platform = place("linux_x86_64/bin", 0o755);
     assert_eq!(resolve_executable(&app, APP), Some(platform));
+}
+
+/// Spawns a just-unpacked executable. While another test thread forks, its child briefly holds
+/// copies of this process's open files, including the one the unpacking wrote; exec then fails
+/// with ETXTBSY ("Text file busy") until that child has exec'd. Retry for a while.
+fn spawn_fresh_executable(command: &mut Command) -> std::process::Child {
+    const ETXTBSY: i32 = 26;
+    let mut attempts = 0;
+    loop {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && attempts < 50 => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            result => return result.unwrap(),
+        }
+    }
 }
