@@ -140,11 +140,7 @@ fn step<C: Command, T>(
     match catch_unwind(AssertUnwindSafe(|| f(session))) {
         Ok(result) => Ok(result?),
         Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without message".to_string());
+            let message = protocol::session::panic_message(payload.as_ref());
             session.handle_abort(&format!(
                 "internal error in the protocol code: {message}; please report this as a bug"
             ));

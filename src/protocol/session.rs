@@ -384,15 +384,20 @@ fn guard<T>(
 ) -> Result<T, SessionError> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result.map_err(SessionError::Command),
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without message".to_string());
-            Err(SessionError::Panic { stage, message })
-        }
+        Err(payload) => Err(SessionError::Panic {
+            stage,
+            message: panic_message(payload.as_ref()),
+        }),
     }
+}
+
+/// The text a panic was raised with (`panic!("…")` gives a `&str` or a `String`).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without message".to_string())
 }
 
 #[cfg(test)]
