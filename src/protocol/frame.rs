@@ -238,6 +238,9 @@ fn overlong_length(rest: &[u8], limits: &Limits) -> Option<FrameError> {
             limit: limits.max_metadata_bytes,
         });
     }
+    if meta.is_empty() {
+        return None; // `chunked 1.0,,` is a BadHeader already, whatever follows
+    }
     let body = leading_digits(after_tag.get(meta.len()..)?.strip_prefix(b",")?);
     (body.len() > MAX_LENGTH_DIGITS).then(|| FrameError::BodyTooLarge {
         claimed: escape(body, MAX_LENGTH_DIGITS),
@@ -638,8 +641,10 @@ mod tests {
         let mut long_body = b"chunked 1.0,1,".to_vec();
         long_body.extend_from_slice(&[b'9'; 30]);
         long_body.push(b'\n');
-        let cases: [&[u8]; 6] = [
+        let cases: [&[u8]; 7] = [
             b"g\xff",
+            // Fuzz finding F3: an empty metadata length, then an over-long body length.
+            b"chunked 1.0,,555555550043685481259",
             b"HTTP/1.1 200 OK\r\n",
             b"chunked 1.0,12x,3\n",
             b"chunked 1.0,1,2\rX\n",
