@@ -1,1 +1,4 @@
 //! Integration tests: the real binary driven through the protocol.
+
+mod app_conf;
+mod install;

@@ -1,1 +1,19 @@
 //! The detection, pure: rows in, alerts out.
+//!
+//! It computes what the ESCU search "Email servers sending high volume traffic to hosts"
+//! computes after its `tstats`: global and per-destination `eventstats`, the `where` filter and
+//! the two `num_standard_deviations_*` fields, in one pass with O(destinations + today's rows)
+//! memory. No I/O, no clock: the caller gives the rows and the start of today.
+//!
+//! - [`options`]: `name=value` options parsed once into [`Options`](options::Options).
+//! - [`number`]: what counts as a numeric field.
+//! - [`stats`]: the running mean (naive sum, as Splunk) and sample standard deviation (Welford).
+//! - [`engine`]: [`Engine::feed`](engine::Engine::feed) row by row, then
+//!   [`Engine::finish`](engine::Engine::finish) into a [`RowSink`](engine::RowSink).
+//! - [`output`]: output field names and number printing.
+
+pub mod engine;
+pub mod number;
+pub mod options;
+pub mod output;
+pub mod stats;

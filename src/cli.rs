@@ -1,0 +1,458 @@
+//! Standalone mode: the same detection over a CSV file, and a sample generator.
+//!
+//! ```text
+//! emailoutlier detect <file.csv|-> [name=value …] [--format csv|json]
+//! emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--missing-percent P]
+//! ```
+//!
+//! `detect` reads `tstats` output (a header row, then `dest_ip,_time,bytes_out` rows; other
+//! fields are allowed), runs the [`Engine`] and prints the alerts as CSV, the same bytes a
+//! search would return, or as JSON (an array of objects, values as text, empty → `null`). The
+//! INFO summary and any WARN go to stderr. The output is written only once the whole input is
+//! read, so a failed run prints nothing on stdout.
+//!
+//! # Example
+//! ```
+//! use emailoutlier::cli;
+//! let mut sample = Vec::new();
+//! cli::run(vec!["sample".into(), "--hosts".into(), "40".into()], &mut std::io::empty(), &mut sample)?;
+//! let mut alerts = Vec::new();
+//! let args = ["detect", "-", "now=1767268800", "tz=UTC"].map(Into::into).to_vec();
+//! cli::run_with_stderr(args, &mut sample.as_slice(), &mut alerts, &mut std::io::sink())?;
+//! assert!(alerts.starts_with(b"dest_ip,_time,bytes_out,avg_bytes_out,"));
+//! assert!(alerts.split(|&b| b == b'\n').count() > 2); // header, at least one alert, end
+//! # Ok::<(), cli::CliError>(())
+//! ```
+
+pub mod sample;
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::detect::engine::{Engine, EngineError, RowSink, Summary};
+use crate::detect::options::{Mode, Options, OptionsError};
+use crate::detect::output::write_shortest;
+use sample::{SampleSpec, MAX_DAYS, MAX_HOSTS, MAX_NOW};
+
+/// The usage text printed by `emailoutlier help`.
+pub const USAGE: &str = "\
+usage:
+  emailoutlier detect <file.csv|-> [name=value ...] [--format csv|json]
+      Find days on which an email server sent a host far more bytes than usual.
+      Input: tstats output with dest_ip, _time, bytes_out (a header row first; - is stdin).
+      Options: deviation_threshold=3 minimum_data_samples=4 now=<epoch> tz=<IANA zone>
+               value=bytes_out by=dest_ip time=_time mode=alerts|annotate
+  emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--missing-percent P]
+      Write realistic sample input (defaults: 1000 hosts, 30 days, seed 1,
+      now 1767268800 = 2026-01-01T12:00:00Z, 2% of past days missing), e.g.
+      emailoutlier sample | emailoutlier detect - now=1767268800 tz=UTC
+";
+
+/// Why a CLI run failed; `main` prints it and exits with status 2.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// Bad command line.
+    #[error("{0}; run `emailoutlier help` for usage")]
+    Usage(String),
+    /// Bad `name=value` option.
+    #[error(transparent)]
+    Options(#[from] OptionsError),
+    /// The input lacks a needed field.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The input file cannot be opened.
+    #[error("cannot open {path}: {source}")]
+    Open {
+        /// The path given.
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The input is not readable CSV.
+    #[error("cannot read {path} as CSV: {source}")]
+    Csv {
+        /// The path given (`-` for stdin).
+        path: String,
+        /// Where and why.
+        source: csv::Error,
+    },
+    /// `now` and the time zone give no start of day.
+    #[error("cannot find the start of the day of now={now} in time zone {zone}: {reason}")]
+    Day {
+        /// `now`, epoch seconds.
+        now: String,
+        /// The zone's name.
+        zone: String,
+        /// jiff's explanation.
+        reason: String,
+    },
+    /// Writing the output failed.
+    #[error("cannot write the output: {0}")]
+    Output(io::Error),
+}
+
+/// Runs `emailoutlier <args>` (`args` starts with the subcommand), INFO/WARN to the process's
+/// stderr.
+///
+/// # Errors
+/// [`CliError`]; nothing has been written to `stdout` then (except by `sample`, which streams).
+pub fn run(
+    args: Vec<OsString>,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    run_with_stderr(args, stdin, stdout, &mut io::stderr())
+}
+
+/// [`run`] with the diagnostics going to `stderr` (tests capture them).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_stderr(
+    args: Vec<OsString>,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), CliError> {
+    let mut args = args.into_iter();
+    let subcommand = args.next().unwrap_or_default();
+    let result = match subcommand.to_str() {
+        Some("detect") => detect(args, stdin, stdout, stderr),
+        Some("sample") => sample_command(args, stdout),
+        Some("help" | "-h" | "--help") => {
+            stdout.write_all(USAGE.as_bytes()).map_err(CliError::Output)
+        }
+        Some("") => Err(CliError::Usage(
+            "missing subcommand: detect, sample or help".into(),
+        )),
+        _ => Err(CliError::Usage(format!(
+            "unknown subcommand {:?}: expected detect, sample or help",
+            subcommand
+        ))),
+    };
+    match result {
+        // Like `head` closing the pipe: the reader has what it wanted.
+        Err(CliError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Output format of `detect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Json,
+}
+
+fn usage(error: lexopt::Error) -> CliError {
+    CliError::Usage(error.to_string())
+}
+
+fn detect(
+    args: impl Iterator<Item = OsString>,
+    stdin: &mut dyn Read,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), CliError> {
+    use lexopt::Arg::{Long, Short, Value};
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut path: Option<String> = None;
+    let mut tokens: Vec<String> = Vec::new();
+    let mut format = Format::Csv;
+    while let Some(arg) = parser.next().map_err(usage)? {
+        match arg {
+            Long("format") => {
+                format = match parser.value().map_err(usage)?.to_str() {
+                    Some("csv") => Format::Csv,
+                    Some("json") => Format::Json,
+                    other => {
+                        return Err(CliError::Usage(format!(
+                            "invalid --format {:?}: expected csv or json",
+                            other.unwrap_or("(not UTF-8)")
+                        )))
+                    }
+                }
+            }
+            Short('h') | Long("help") => {
+                return stdout.write_all(USAGE.as_bytes()).map_err(CliError::Output)
+            }
+            Value(value) => {
+                let text = value
+                    .into_string()
+                    .map_err(|v| CliError::Usage(format!("argument {v:?} is not UTF-8")))?;
+                if path.is_none() {
+                    path = Some(text);
+                } else {
+                    tokens.push(text);
+                }
+            }
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    let path = path.ok_or_else(|| {
+        CliError::Usage("detect needs an input: a CSV file, or - for stdin".into())
+    })?;
+    let options = Options::parse(tokens.iter().map(String::as_str))?;
+    let clock = resolve_clock(&options)?;
+    let mut engine = Engine::new(&options, clock.day_start);
+    let csv_error = |source| CliError::Csv {
+        path: path.clone(),
+        source,
+    };
+    if path == "-" {
+        feed_csv(&mut engine, options.mode, stdin)
+    } else {
+        let file = std::fs::File::open(&path).map_err(|source| CliError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        feed_csv(&mut engine, options.mode, file)
+    }
+    .map_err(csv_error)??;
+    let (summary, output) = finish(engine, format)?;
+    stdout.write_all(&output).map_err(CliError::Output)?;
+    stdout.flush().map_err(CliError::Output)?;
+    // Diagnostics are best effort: a closed stderr must not fail a finished run.
+    if let Some(warning) = summary.warning() {
+        let _ = writeln!(stderr, "emailoutlier: WARN: {warning}");
+    }
+    let _ = writeln!(
+        stderr,
+        "emailoutlier: INFO: {}; {}",
+        summary.info(),
+        clock.describe()
+    );
+    Ok(())
+}
+
+/// Reads the CSV header and rows into the engine, one reused record.
+fn feed_csv<R: Read>(
+    engine: &mut Engine,
+    mode: Mode,
+    input: R,
+) -> Result<Result<(), EngineError>, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(input);
+    let names: Vec<String> = reader
+        .byte_headers()?
+        .iter()
+        .map(|name| String::from_utf8_lossy(name).into_owned())
+        .collect();
+    let columns = match engine.bind(&names) {
+        Ok(columns) => columns,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record)? {
+        let field = |i| record.get(i).unwrap_or_default();
+        let (by, time, value) = (field(columns.by), field(columns.time), field(columns.value));
+        match mode {
+            Mode::Alerts => engine.feed(by, time, value, &[]),
+            Mode::Annotate => {
+                let row: Vec<&[u8]> = record.iter().collect();
+                engine.feed(by, time, value, &row);
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
+fn finish(engine: Engine, format: Format) -> Result<(Summary, Vec<u8>), CliError> {
+    match format {
+        Format::Csv => {
+            let mut sink = CsvSink(csv::Writer::from_writer(Vec::new()));
+            let summary = engine
+                .finish(&mut sink)
+                .map_err(|e| CliError::Output(e.into()))?;
+            let output = sink
+                .0
+                .into_inner()
+                .map_err(|e| CliError::Output(e.into_error()))?;
+            Ok((summary, output))
+        }
+        Format::Json => {
+            let mut sink = JsonSink::default();
+            let summary = engine.finish(&mut sink).map_err(CliError::Output)?;
+            sink.out
+                .extend_from_slice(if sink.rows == 0 { b"[]\n" } else { b"\n]\n" });
+            Ok((summary, sink.out))
+        }
+    }
+}
+
+/// The search's `now` and time zone, where they came from, and the start of that day.
+struct Clock {
+    now: f64,
+    now_source: &'static str,
+    zone_name: String,
+    zone_source: &'static str,
+    day_start: i64,
+}
+
+impl Clock {
+    fn describe(&self) -> String {
+        let mut now = Vec::new();
+        write_shortest(&mut now, self.now);
+        format!(
+            "now {} ({}), time zone {} ({}), today starts at {}",
+            String::from_utf8_lossy(&now),
+            self.now_source,
+            self.zone_name,
+            self.zone_source,
+            Timestamp::from_second(self.day_start)
+                .map_or_else(|_| self.day_start.to_string(), |t| t.to_string()),
+        )
+    }
+}
+
+/// `now` and the zone from the options, else the system clock and zone; "@d" of `now`.
+fn resolve_clock(options: &Options) -> Result<Clock, CliError> {
+    let (now, now_source) = match options.now {
+        Some(now) => (now, "option now="),
+        None => {
+            #[allow(clippy::cast_precision_loss)]
+            let now = Timestamp::now().as_millisecond() as f64 / 1000.0;
+            (now, "system clock")
+        }
+    };
+    let (zone, zone_name, zone_source) = match &options.tz {
+        Some(name) => (
+            TimeZone::get(name).map_err(|e| CliError::Day {
+                now: now.to_string(),
+                zone: name.clone(),
+                reason: e.to_string(),
+            })?,
+            name.clone(),
+            "option tz=",
+        ),
+        None => {
+            let zone = TimeZone::system();
+            let name = zone.iana_name().unwrap_or("local").to_owned();
+            (zone, name, "system time zone")
+        }
+    };
+    let day_error = |reason: String| CliError::Day {
+        now: now.to_string(),
+        zone: zone_name.clone(),
+        reason,
+    };
+    #[allow(clippy::cast_possible_truncation)] // options bound now to years -9999..=9999
+    let second = now.floor() as i64;
+    let day_start = Timestamp::from_second(second)
+        .and_then(|t| t.to_zoned_datetime(zone).start_of_day())
+        .map_err(|e| day_error(e.to_string()))?
+        .timestamp()
+        .as_second();
+    Ok(Clock {
+        now,
+        now_source,
+        zone_name,
+        zone_source,
+        day_start,
+    })
+}
+
+/// CSV rows into memory, quoted only where needed, `\n` after each row.
+struct CsvSink(csv::Writer<Vec<u8>>);
+
+impl RowSink for CsvSink {
+    type Error = csv::Error;
+    fn write_header(&mut self, names: &[&str]) -> Result<(), csv::Error> {
+        self.0.write_record(names)
+    }
+    fn write_row(&mut self, fields: &[&[u8]]) -> Result<(), csv::Error> {
+        self.0.write_record(fields)
+    }
+}
+
+/// A JSON array of objects, one per line; values are the CSV texts, empty ones `null`.
+#[derive(Default)]
+struct JsonSink {
+    names: Vec<String>,
+    out: Vec<u8>,
+    rows: u64,
+}
+
+impl RowSink for JsonSink {
+    type Error = io::Error;
+    fn write_header(&mut self, names: &[&str]) -> Result<(), io::Error> {
+        self.names = names
+            .iter()
+            .map(|name| serde_json::to_string(name).map_err(io::Error::from))
+            .collect::<Result<_, _>>()?;
+        Ok(())
+    }
+    fn write_row(&mut self, fields: &[&[u8]]) -> Result<(), io::Error> {
+        self.out
+            .extend_from_slice(if self.rows == 0 { b"[\n  {" } else { b",\n  {" });
+        for (i, (name, value)) in self.names.iter().zip(fields).enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.out.extend_from_slice(name.as_bytes());
+            self.out.push(b':');
+            if value.is_empty() {
+                self.out.extend_from_slice(b"null");
+            } else {
+                serde_json::to_writer(&mut self.out, &String::from_utf8_lossy(value))?;
+            }
+        }
+        self.out.push(b'}');
+        self.rows += 1;
+        Ok(())
+    }
+}
+
+fn sample_command(
+    args: impl Iterator<Item = OsString>,
+    stdout: &mut dyn Write,
+) -> Result<(), CliError> {
+    use lexopt::Arg::{Long, Short};
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut spec = SampleSpec::default();
+    while let Some(arg) = parser.next().map_err(usage)? {
+        match arg {
+            Long("hosts") => spec.hosts = bounded(&mut parser, "--hosts", 1, MAX_HOSTS)?,
+            Long("days") => {
+                spec.days = u32::try_from(bounded(&mut parser, "--days", 1, u64::from(MAX_DAYS))?)
+                    .unwrap_or(MAX_DAYS);
+            }
+            Long("seed") => spec.seed = bounded(&mut parser, "--seed", 0, u64::MAX)?,
+            Long("missing-percent") => {
+                spec.missing_percent =
+                    u8::try_from(bounded(&mut parser, "--missing-percent", 0, 100)?).unwrap_or(100);
+            }
+            Long("now") => {
+                spec.now = i64::try_from(bounded(&mut parser, "--now", 0, MAX_NOW.unsigned_abs())?)
+                    .unwrap_or(MAX_NOW);
+            }
+            Short('h') | Long("help") => {
+                return stdout.write_all(USAGE.as_bytes()).map_err(CliError::Output)
+            }
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    sample::write_sample(&spec, stdout).map_err(CliError::Output)
+}
+
+/// The flag's value as a whole number in `min..=max`.
+fn bounded(parser: &mut lexopt::Parser, flag: &str, min: u64, max: u64) -> Result<u64, CliError> {
+    let value = parser.value().map_err(usage)?;
+    value
+        .to_str()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "invalid value {value:?} for {flag}: expected a whole number from {min} to {max}"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests;

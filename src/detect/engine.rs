@@ -1,0 +1,619 @@
+//! One pass over the rows: global and per-destination accumulators, today's candidates kept,
+//! the SPL's filter applied with the final statistics at the end.
+//!
+//! Memory is O(destinations + today's rows) in [`Mode::Alerts`] (a prior-day row only updates
+//! accumulators and is forgotten), and O(all rows) in [`Mode::Annotate`], which must print
+//! every row. Field text is stored in one byte arena, not one allocation per row.
+//!
+//! # Example
+//! ```
+//! use emailoutlier::detect::engine::{Engine, RowSink};
+//! use emailoutlier::detect::options::Options;
+//!
+//! struct Lines(Vec<String>);
+//! impl RowSink for Lines {
+//!     type Error = std::convert::Infallible;
+//!     fn write_header(&mut self, names: &[&str]) -> Result<(), Self::Error> {
+//!         Ok(self.0.push(names.join(",")))
+//!     }
+//!     fn write_row(&mut self, fields: &[&[u8]]) -> Result<(), Self::Error> {
+//!         let texts: Vec<_> = fields.iter().map(|f| String::from_utf8_lossy(f)).collect();
+//!         Ok(self.0.push(texts.join(",")))
+//!     }
+//! }
+//!
+//! let options = Options::parse(["deviation_threshold=1"])?;
+//! let day_start = 400; // relative_time(now, "@d"), computed by the caller
+//! let mut engine = Engine::new(&options, day_start);
+//! let header: Vec<String> = ["dest_ip", "_time", "bytes_out"].map(String::from).into();
+//! let columns = engine.bind(&header)?;
+//! assert_eq!((columns.by, columns.time, columns.value), (0, 1, 2));
+//! for (time, bytes) in [("100", "10"), ("200", "12"), ("300", "11"), ("400", "90")] {
+//!     engine.feed(b"10.0.0.1", time.as_bytes(), bytes.as_bytes(), &[]);
+//! }
+//! let mut out = Lines(Vec::new());
+//! let summary = engine.finish(&mut out).unwrap();
+//! // global: mean 123/4 = 30.75, stdev √(4682.75/3) = 39.51, (90 − 30.75)/39.51 = 1.4996
+//! // prior: mean 11, stdev 1, (90 − 11)/1 = 79
+//! assert_eq!(out.0[1], "10.0.0.1,400,90,30.75,11,1.50,79.00");
+//! assert_eq!(summary.info(), "rows read 4, hosts 1, today's rows 1, alerts 1");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::HashMap;
+
+use super::number::parse_number;
+use super::options::{quote, Mode, Options};
+use super::output::{alert_fields, annotate_fields, write_rounded2, write_shortest};
+use super::stats::Accumulator;
+
+/// Positions of the three fields the engine reads, in the caller's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    /// Index of the `value` field (`bytes_out`).
+    pub value: usize,
+    /// Index of the `by` field (`dest_ip`).
+    pub by: usize,
+    /// Index of the `time` field (`_time`).
+    pub time: usize,
+}
+
+/// Why the input's fields cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// A field the detection needs is not in the input.
+    #[error("the input has no field \"{field}\" (option {option}); fields received: {received}")]
+    MissingField {
+        /// The missing field's name.
+        field: String,
+        /// The option that names it: `value`, `by` or `time`.
+        option: &'static str,
+        /// The input's field names, comma-separated.
+        received: String,
+    },
+    /// In annotate mode, a later chunk of rows has other fields than the first.
+    #[error("the input's fields changed from {expected} to {received}; mode=annotate needs the same fields in every chunk")]
+    FieldsChanged {
+        /// The first chunk's field names, comma-separated.
+        expected: String,
+        /// This chunk's field names, comma-separated.
+        received: String,
+    },
+}
+
+/// Where the output rows go: the protocol's CSV body, the CLI's CSV or JSON, a test.
+pub trait RowSink {
+    /// What writing can fail with.
+    type Error;
+    /// Receives the output field names, once, before any row.
+    ///
+    /// # Errors
+    /// Whatever the sink fails with; the engine stops and returns it.
+    fn write_header(&mut self, names: &[&str]) -> Result<(), Self::Error>;
+    /// Receives one output row, one text per header name; an empty text is a null.
+    ///
+    /// # Errors
+    /// Whatever the sink fails with; the engine stops and returns it.
+    fn write_row(&mut self, fields: &[&[u8]]) -> Result<(), Self::Error>;
+}
+
+/// Counts of one run, for the INFO and WARN messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Rows fed.
+    pub rows_read: u64,
+    /// Distinct non-empty `by` values.
+    pub hosts: u64,
+    /// Rows with a numeric time at or after the start of today.
+    pub today_rows: u64,
+    /// Rows given to the sink.
+    pub output_rows: u64,
+    /// Rows that pass the filter.
+    pub alerts: u64,
+    /// Rows whose value is not numeric (they still count in `num_data_samples`).
+    pub non_numeric_values: u64,
+    /// The first such row, e.g. `row 17: bytes_out="1,024"` (rows counted from 1).
+    pub first_non_numeric: Option<String>,
+    /// Rows whose time is not numeric (neither today's nor prior rows).
+    pub non_numeric_times: u64,
+    /// The first such row, e.g. `row 3: _time="yesterday"`.
+    pub first_non_numeric_time: Option<String>,
+    /// Rows with an empty `by` field (in the global statistics, in no group).
+    pub rows_without_group: u64,
+}
+
+impl Summary {
+    /// One WARN text about non-numeric values and times, or `None` when all were numeric.
+    pub fn warning(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.non_numeric_values > 0 {
+            parts.push(format!(
+                "{} {} a non-numeric value (first: {}); {} in num_data_samples but in no average or standard deviation",
+                self.non_numeric_values,
+                rows_have(self.non_numeric_values),
+                self.first_non_numeric.as_deref().unwrap_or("?"),
+                if self.non_numeric_values == 1 { "it counts" } else { "they count" },
+            ));
+        }
+        if self.non_numeric_times > 0 {
+            parts.push(format!(
+                "{} {} a non-numeric time (first: {}); {} neither today's nor prior rows",
+                self.non_numeric_times,
+                rows_have(self.non_numeric_times),
+                self.first_non_numeric_time.as_deref().unwrap_or("?"),
+                if self.non_numeric_times == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                },
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// `rows read N, hosts H, today's rows T, alerts A`; the caller appends where now and
+    /// the time zone came from.
+    pub fn info(&self) -> String {
+        format!(
+            "rows read {}, hosts {}, today's rows {}, alerts {}",
+            self.rows_read, self.hosts, self.today_rows, self.alerts
+        )
+    }
+}
+
+fn rows_have(n: u64) -> &'static str {
+    if n == 1 {
+        "row has"
+    } else {
+        "rows have"
+    }
+}
+
+/// Where a row's time falls relative to the start of today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Day {
+    Today,
+    Prior,
+    Unknown,
+}
+
+/// Per-destination state: all rows counted, prior numeric values accumulated.
+#[derive(Debug, Clone, Copy, Default)]
+struct Host {
+    rows: u64,
+    prior: Accumulator,
+}
+
+/// A today's row of a destination with a numeric value; its texts are in the arena.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    host: usize,
+    value: f64,
+    start: usize,
+    by_end: usize,
+    time_end: usize,
+    end: usize,
+}
+
+/// An annotate-mode row; its stored input fields end at `field_ends[i * width ..]`.
+#[derive(Debug, Clone, Copy)]
+struct StoredRow {
+    host: Option<usize>,
+    value: Option<f64>,
+    day: Day,
+}
+
+/// Fields an annotate-mode run keeps and prints from the input.
+#[derive(Debug, Clone)]
+struct InputLayout {
+    names: Vec<String>,
+    kept: Vec<usize>,
+}
+
+/// The detection over a stream of rows; see the module doc.
+#[derive(Debug)]
+pub struct Engine {
+    threshold: f64,
+    minimum_rows: u64,
+    day_start: f64,
+    mode: Mode,
+    value_name: String,
+    by_name: String,
+    time_name: String,
+    global: Accumulator,
+    host_index: HashMap<Box<[u8]>, usize, foldhash::fast::RandomState>,
+    hosts: Vec<Host>,
+    last_key: Vec<u8>,
+    last_host: Option<usize>,
+    arena: Vec<u8>,
+    candidates: Vec<Candidate>,
+    layout: Option<InputLayout>,
+    stored: Vec<StoredRow>,
+    field_ends: Vec<usize>,
+    summary: Summary,
+}
+
+impl Engine {
+    /// A new run with `options`; `day_start` is `relative_time(now, "@d")` in epoch seconds,
+    /// computed by the caller from the search's `now` and time zone.
+    pub fn new(options: &Options, day_start: i64) -> Engine {
+        #[allow(clippy::cast_precision_loss)] // |day_start| < 2^53 for any real date
+        let day_start = day_start as f64;
+        Engine {
+            threshold: options.deviation_threshold,
+            minimum_rows: options.minimum_data_samples,
+            day_start,
+            mode: options.mode,
+            value_name: options.value.clone(),
+            by_name: options.by.clone(),
+            time_name: options.time.clone(),
+            global: Accumulator::default(),
+            host_index: HashMap::default(),
+            hosts: Vec::new(),
+            last_key: Vec::new(),
+            last_host: None,
+            arena: Vec::new(),
+            candidates: Vec::new(),
+            layout: None,
+            stored: Vec::new(),
+            field_ends: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Finds the `value`, `by` and `time` fields among a chunk's field names.
+    ///
+    /// In annotate mode the first call also fixes the output's input fields; input fields
+    /// named like a computed field (`avg_bytes_out`, …) are replaced by the computed one.
+    ///
+    /// # Errors
+    /// [`EngineError::MissingField`] naming the missing field and listing the fields received;
+    /// in annotate mode [`EngineError::FieldsChanged`] when the names differ from the first call.
+    pub fn bind(&mut self, fields: &[String]) -> Result<Columns, EngineError> {
+        let find = |name: &str, option| {
+            fields
+                .iter()
+                .position(|f| f == name)
+                .ok_or_else(|| EngineError::MissingField {
+                    field: quote(name),
+                    option,
+                    received: quote(&fields.join(",")),
+                })
+        };
+        let columns = Columns {
+            value: find(&self.value_name, "value")?,
+            by: find(&self.by_name, "by")?,
+            time: find(&self.time_name, "time")?,
+        };
+        if self.mode == Mode::Annotate {
+            match &self.layout {
+                Some(layout) if layout.names != fields => {
+                    return Err(EngineError::FieldsChanged {
+                        expected: quote(&layout.names.join(",")),
+                        received: quote(&fields.join(",")),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    let computed = annotate_fields(&self.value_name);
+                    let kept = (0..fields.len())
+                        .filter(|&i| fields.get(i).is_some_and(|f| !computed.contains(f)))
+                        .collect();
+                    self.layout = Some(InputLayout {
+                        names: fields.to_vec(),
+                        kept,
+                    });
+                }
+            }
+        }
+        Ok(columns)
+    }
+
+    /// Feeds one row: its `by`, `time` and `value` texts, and in annotate mode all its fields
+    /// in the order given to [`bind`](Engine::bind) (alerts mode ignores `row`; pass `&[]`).
+    ///
+    /// Allocates only for a new destination and for growing the stored rows' buffers.
+    pub fn feed(&mut self, by: &[u8], time: &[u8], value: &[u8], row: &[&[u8]]) {
+        self.summary.rows_read += 1;
+        let number = parse_number(value);
+        match number {
+            Some(x) => self.global.push(x),
+            None => {
+                self.summary.non_numeric_values += 1;
+                if self.summary.first_non_numeric.is_none() {
+                    self.summary.first_non_numeric = Some(self.describe(&self.value_name, value));
+                }
+            }
+        }
+        let day = match parse_number(time) {
+            Some(t) if t >= self.day_start => {
+                self.summary.today_rows += 1;
+                Day::Today
+            }
+            Some(_) => Day::Prior,
+            None => {
+                self.summary.non_numeric_times += 1;
+                if self.summary.first_non_numeric_time.is_none() {
+                    self.summary.first_non_numeric_time =
+                        Some(self.describe(&self.time_name, time));
+                }
+                Day::Unknown
+            }
+        };
+        let host = if by.is_empty() {
+            self.summary.rows_without_group += 1;
+            None
+        } else {
+            let index = self.host_of(by);
+            if let Some(stats) = self.hosts.get_mut(index) {
+                stats.rows += 1;
+                if let (Day::Prior, Some(x)) = (day, number) {
+                    stats.prior.push(x);
+                }
+            }
+            Some(index)
+        };
+        match self.mode {
+            Mode::Alerts => {
+                if let (Day::Today, Some(value_number), Some(host)) = (day, number, host) {
+                    let start = self.arena.len();
+                    self.arena.extend_from_slice(by);
+                    let by_end = self.arena.len();
+                    self.arena.extend_from_slice(time);
+                    let time_end = self.arena.len();
+                    self.arena.extend_from_slice(value);
+                    self.candidates.push(Candidate {
+                        host,
+                        value: value_number,
+                        start,
+                        by_end,
+                        time_end,
+                        end: self.arena.len(),
+                    });
+                }
+            }
+            Mode::Annotate => {
+                if let Some(layout) = &self.layout {
+                    for &i in &layout.kept {
+                        self.arena
+                            .extend_from_slice(row.get(i).copied().unwrap_or_default());
+                        self.field_ends.push(self.arena.len());
+                    }
+                }
+                self.stored.push(StoredRow {
+                    host,
+                    value: number,
+                    day,
+                });
+            }
+        }
+    }
+
+    /// `row N: field="text"` for the WARN message, escaped and truncated.
+    fn describe(&self, field: &str, text: &[u8]) -> String {
+        format!(
+            "row {}: {}=\"{}\"",
+            self.summary.rows_read,
+            field,
+            quote(&String::from_utf8_lossy(text))
+        )
+    }
+
+    /// The index of destination `by`, created on first sight. Sorted input (tstats' order)
+    /// repeats a destination on consecutive rows, so the last one is checked first.
+    #[inline]
+    fn host_of(&mut self, by: &[u8]) -> usize {
+        if let Some(last) = self.last_host {
+            if self.last_key == by {
+                return last;
+            }
+        }
+        let index = match self.host_index.get(by) {
+            Some(&index) => index,
+            None => {
+                let index = self.hosts.len();
+                self.host_index.insert(by.into(), index);
+                self.hosts.push(Host::default());
+                index
+            }
+        };
+        self.last_key.clear();
+        self.last_key.extend_from_slice(by);
+        self.last_host = Some(index);
+        index
+    }
+
+    /// Applies the filter with the final statistics and writes the header and the output rows
+    /// in input order: the alerts (alerts mode) or every row annotated (annotate mode).
+    ///
+    /// # Errors
+    /// The sink's error, as soon as a write fails.
+    pub fn finish<S: RowSink>(mut self, sink: &mut S) -> Result<Summary, S::Error> {
+        self.summary.hosts = self.hosts.len() as u64;
+        let global = Stats {
+            mean: self.global.mean(),
+            stdev: self.global.stdev(),
+        };
+        match self.mode {
+            Mode::Alerts => self.finish_alerts(global, sink)?,
+            Mode::Annotate => self.finish_annotate(global, sink)?,
+        }
+        Ok(self.summary)
+    }
+
+    fn finish_alerts<S: RowSink>(&mut self, global: Stats, sink: &mut S) -> Result<(), S::Error> {
+        let names = alert_fields(&self.value_name, &self.by_name, &self.time_name);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        sink.write_header(&names)?;
+        let mut numbers = Vec::with_capacity(96);
+        for candidate in &self.candidates {
+            let Some(host) = self.hosts.get(candidate.host) else {
+                continue;
+            };
+            let prior = Stats::of(&host.prior);
+            let x = candidate.value;
+            if !self.is_alert(x, Day::Today, host.rows, global, prior) {
+                continue;
+            }
+            numbers.clear();
+            let ends = write_numbers(
+                &mut numbers,
+                &[
+                    Number::Shortest(global.mean),
+                    Number::Shortest(prior.mean),
+                    Number::Rounded(ratio(x, global)),
+                    Number::Rounded(ratio(x, prior)),
+                ],
+            );
+            let text = |from: usize, to: usize| self.arena.get(from..to).unwrap_or_default();
+            let number = |i: usize| slice_numbers(&numbers, &ends, i);
+            sink.write_row(&[
+                text(candidate.start, candidate.by_end),
+                text(candidate.by_end, candidate.time_end),
+                text(candidate.time_end, candidate.end),
+                number(0),
+                number(1),
+                number(2),
+                number(3),
+            ])?;
+            self.summary.alerts += 1;
+            self.summary.output_rows += 1;
+        }
+        Ok(())
+    }
+
+    fn finish_annotate<S: RowSink>(&mut self, global: Stats, sink: &mut S) -> Result<(), S::Error> {
+        let (input_names, width) = match &self.layout {
+            Some(layout) => (
+                layout
+                    .kept
+                    .iter()
+                    .filter_map(|&i| layout.names.get(i).cloned())
+                    .collect(),
+                layout.kept.len(),
+            ),
+            None => (Vec::new(), 0),
+        };
+        let computed = annotate_fields(&self.value_name);
+        let names: Vec<&str> = input_names
+            .iter()
+            .chain(&computed)
+            .map(String::as_str)
+            .collect();
+        sink.write_header(&names)?;
+        let mut numbers = Vec::with_capacity(160);
+        let mut start = 0;
+        for (i, row) in self.stored.iter().enumerate() {
+            let host = row.host.and_then(|h| self.hosts.get(h));
+            let prior = host.map_or(Stats::NULL, |h| Stats::of(&h.prior));
+            let samples = host.map(|h| h.rows);
+            let outlier = match (row.value, samples) {
+                (Some(x), Some(rows)) => self.is_alert(x, row.day, rows, global, prior),
+                _ => false,
+            };
+            let x = row.value.unwrap_or(f64::NAN);
+            numbers.clear();
+            let ends = write_numbers(
+                &mut numbers,
+                &[
+                    Number::Shortest(global.mean),
+                    Number::Shortest(global.stdev),
+                    Number::Count(samples),
+                    Number::Shortest(prior.mean),
+                    Number::Shortest(prior.stdev),
+                    Number::Rounded(ratio(x, global)),
+                    Number::Rounded(ratio(x, prior)),
+                    Number::Count(Some(u64::from(outlier))),
+                ],
+            );
+            let mut fields: Vec<&[u8]> = Vec::with_capacity(width + ends.len());
+            for j in 0..width {
+                let end = self.field_ends.get(i * width + j).copied().unwrap_or(start);
+                fields.push(self.arena.get(start..end).unwrap_or_default());
+                start = end;
+            }
+            fields.extend((0..ends.len()).map(|k| slice_numbers(&numbers, &ends, k)));
+            sink.write_row(&fields)?;
+            self.summary.alerts += u64::from(outlier);
+            self.summary.output_rows += 1;
+        }
+        Ok(())
+    }
+
+    /// The SPL's `where`: all four conditions, any null operand failing the row.
+    fn is_alert(&self, x: f64, day: Day, rows: u64, global: Stats, prior: Stats) -> bool {
+        let above = |stats: Stats| match (stats.mean, stats.stdev) {
+            (Some(mean), Some(stdev)) => x > mean + self.threshold * stdev,
+            _ => false,
+        };
+        rows >= self.minimum_rows && above(global) && above(prior) && day == Day::Today
+    }
+}
+
+/// Mean and stdev of one accumulator; `None` is a null.
+#[derive(Debug, Clone, Copy)]
+struct Stats {
+    mean: Option<f64>,
+    stdev: Option<f64>,
+}
+
+impl Stats {
+    const NULL: Stats = Stats {
+        mean: None,
+        stdev: None,
+    };
+
+    fn of(acc: &Accumulator) -> Stats {
+        Stats {
+            mean: acc.mean(),
+            stdev: acc.stdev(),
+        }
+    }
+}
+
+/// `|x − mean| / stdev`; null for a null operand or a zero stdev (division by zero).
+fn ratio(x: f64, stats: Stats) -> Option<f64> {
+    match (stats.mean, stats.stdev) {
+        (Some(mean), Some(stdev)) if stdev != 0.0 => Some((x - mean).abs() / stdev),
+        _ => None,
+    }
+}
+
+/// One computed output field.
+enum Number {
+    Shortest(Option<f64>),
+    Rounded(Option<f64>),
+    Count(Option<u64>),
+}
+
+/// Appends each number's text to `out` and returns where each ends.
+fn write_numbers<const N: usize>(out: &mut Vec<u8>, numbers: &[Number; N]) -> [usize; N] {
+    let mut ends = [0; N];
+    for (number, end) in numbers.iter().zip(&mut ends) {
+        match *number {
+            Number::Shortest(Some(x)) => write_shortest(out, x),
+            Number::Rounded(Some(x)) => write_rounded2(out, x),
+            Number::Count(Some(n)) => {
+                use std::io::Write as _;
+                let _ = write!(out, "{n}");
+            }
+            Number::Shortest(None) | Number::Rounded(None) | Number::Count(None) => {}
+        }
+        *end = out.len();
+    }
+    ends
+}
+
+fn slice_numbers<'a>(numbers: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {
+    let start = if i == 0 {
+        0
+    } else {
+        ends.get(i - 1).copied().unwrap_or(0)
+    };
+    let end = ends.get(i).copied().unwrap_or(start);
+    numbers.get(start..end).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,366 @@
+//! The command's SPL-style `name=value` options, parsed once into [`Options`].
+//!
+//! | option | allowed | default |
+//! |---|---|---|
+//! | `deviation_threshold` | a number ≥ 0 | `3` |
+//! | `minimum_data_samples` | an integer ≥ 1 | `4` |
+//! | `now` | epoch seconds (may have a fraction) | the search's `now`, else the clock |
+//! | `tz` | an IANA time zone name (`America/New_York`, `UTC`) | the search's zone, else the system's |
+//! | `value` | a field name | `bytes_out` |
+//! | `by` | a field name | `dest_ip` |
+//! | `time` | a field name | `_time` |
+//! | `mode` | `alerts` or `annotate` | `alerts` |
+//!
+//! A value wrapped in double quotes (`tz="America/New_York"`) has them removed. Unknown,
+//! repeated and `=`-less tokens are errors.
+//!
+//! # Example
+//! ```
+//! use emailoutlier::detect::options::{Mode, Options};
+//! let options = Options::parse(["deviation_threshold=2.5", "tz=America/New_York"])?;
+//! assert_eq!(options.deviation_threshold, 2.5);
+//! assert_eq!(options.minimum_data_samples, 4);
+//! assert_eq!(options.tz.as_deref(), Some("America/New_York"));
+//! assert_eq!(options.mode, Mode::Alerts);
+//! assert!(Options::parse(["threshold=2"]).is_err());
+//! # Ok::<(), emailoutlier::detect::options::OptionsError>(())
+//! ```
+
+use super::number::parse_number;
+
+/// Longest part of a bad value quoted back in an error message, in characters.
+const MAX_QUOTED_CHARS: usize = 64;
+/// Earliest and latest `now` (epoch seconds) the time-zone code can place in a day:
+/// years -9999 and 9999.
+const NOW_RANGE_SECONDS: (f64, f64) = (-377_705_116_800.0, 253_402_207_200.0);
+
+/// What the command returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Only the alert rows with the SPL's seven fields (the detection's output).
+    #[default]
+    Alerts,
+    /// Every input row with all computed fields and `is_outlier`; holds all rows in memory.
+    Annotate,
+}
+
+/// Validated options of one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// `T` in `bytes_out > avg + T * stdev`; ≥ 0, default 3.
+    pub deviation_threshold: f64,
+    /// A destination needs at least this many rows to alert; ≥ 1, default 4.
+    pub minimum_data_samples: u64,
+    /// The search's `now` in epoch seconds, when given as an option.
+    pub now: Option<f64>,
+    /// IANA time zone name, when given as an option (known to the bundled time-zone database).
+    pub tz: Option<String>,
+    /// Name of the numeric field compared (default `bytes_out`).
+    pub value: String,
+    /// Name of the field that groups rows by destination (default `dest_ip`).
+    pub by: String,
+    /// Name of the epoch-seconds time field (default `_time`).
+    pub time: String,
+    /// Alerts only, or every row annotated.
+    pub mode: Mode,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            deviation_threshold: 3.0,
+            minimum_data_samples: 4,
+            now: None,
+            tz: None,
+            value: "bytes_out".to_owned(),
+            by: "dest_ip".to_owned(),
+            time: "_time".to_owned(),
+            mode: Mode::Alerts,
+        }
+    }
+}
+
+/// Names of all options, in the order error messages list them.
+pub const KNOWN_OPTIONS: [&str; 8] = [
+    "deviation_threshold",
+    "minimum_data_samples",
+    "now",
+    "tz",
+    "value",
+    "by",
+    "time",
+    "mode",
+];
+
+/// Why the options were rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionsError {
+    /// A token is not of the form `name=value`.
+    #[error("argument \"{token}\" is not of the form name=value; options are: {}", KNOWN_OPTIONS.join(", "))]
+    MissingEquals {
+        /// The token, escaped and truncated.
+        token: String,
+    },
+    /// The name is not an option of this command.
+    #[error("unknown option \"{name}\"; options are: {}", KNOWN_OPTIONS.join(", "))]
+    Unknown {
+        /// The name, escaped and truncated.
+        name: String,
+    },
+    /// The same option was given twice.
+    #[error("option {name} is given more than once; give it once")]
+    Repeated {
+        /// The option's name.
+        name: &'static str,
+    },
+    /// The value is not allowed for this option.
+    #[error("invalid value \"{value}\" for option {name}: expected {allowed}")]
+    Invalid {
+        /// The option's name.
+        name: &'static str,
+        /// The value, escaped and truncated.
+        value: String,
+        /// What the option accepts.
+        allowed: &'static str,
+    },
+}
+
+impl Options {
+    /// Parses `name=value` tokens; options not given keep their defaults.
+    ///
+    /// # Errors
+    /// [`OptionsError`] for a token without `=`, an unknown or repeated option, or a value the
+    /// option does not allow; the message names the option, the value and what is allowed.
+    pub fn parse<'a, I: IntoIterator<Item = &'a str>>(args: I) -> Result<Options, OptionsError> {
+        let mut options = Options::default();
+        let mut seen = [false; KNOWN_OPTIONS.len()];
+        for token in args {
+            let Some((raw_name, raw_value)) = token.split_once('=') else {
+                return Err(OptionsError::MissingEquals {
+                    token: quote(token),
+                });
+            };
+            let Some(index) = KNOWN_OPTIONS.iter().position(|&known| known == raw_name) else {
+                return Err(OptionsError::Unknown {
+                    name: quote(raw_name),
+                });
+            };
+            let name = KNOWN_OPTIONS[index];
+            if std::mem::replace(&mut seen[index], true) {
+                return Err(OptionsError::Repeated { name });
+            }
+            options.set(name, unquote(raw_value))?;
+        }
+        Ok(options)
+    }
+
+    fn set(&mut self, name: &'static str, value: &str) -> Result<(), OptionsError> {
+        let invalid = |allowed| OptionsError::Invalid {
+            name,
+            value: quote(value),
+            allowed,
+        };
+        match name {
+            "deviation_threshold" => {
+                self.deviation_threshold = parse_number(value.as_bytes())
+                    .filter(|t| *t >= 0.0)
+                    .ok_or_else(|| invalid("a number >= 0, such as 3 or 2.5"))?;
+            }
+            "minimum_data_samples" => {
+                self.minimum_data_samples = Some(value)
+                    .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| invalid("a whole number >= 1, such as 4"))?;
+            }
+            "now" => {
+                let (earliest, latest) = NOW_RANGE_SECONDS;
+                self.now = Some(
+                    parse_number(value.as_bytes())
+                        .filter(|t| (earliest..=latest).contains(t))
+                        .ok_or_else(|| {
+                            invalid(
+                                "epoch seconds between years -9999 and 9999, such as 1700000000",
+                            )
+                        })?,
+                );
+            }
+            "tz" => {
+                jiff::tz::TimeZone::get(value).map_err(|_| {
+                    invalid("an IANA time zone name, such as UTC or America/New_York")
+                })?;
+                self.tz = Some(value.to_owned());
+            }
+            "value" | "by" | "time" => {
+                if value.is_empty() {
+                    return Err(invalid("a field name"));
+                }
+                let field = match name {
+                    "value" => &mut self.value,
+                    "by" => &mut self.by,
+                    _ => &mut self.time,
+                };
+                value.clone_into(field);
+            }
+            _ => {
+                self.mode = match value {
+                    "alerts" => Mode::Alerts,
+                    "annotate" => Mode::Annotate,
+                    _ => return Err(invalid("alerts or annotate")),
+                };
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Removes one pair of surrounding double quotes, if any.
+fn unquote(value: &str) -> &str {
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value)
+}
+
+/// Escapes control characters and quotes, and truncates to [`MAX_QUOTED_CHARS`] characters,
+/// so a hostile value cannot break or flood a one-line message.
+pub(crate) fn quote(text: &str) -> String {
+    let mut quoted: String = text
+        .chars()
+        .take(MAX_QUOTED_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(MAX_QUOTED_CHARS).is_some() {
+        quoted.push('…');
+    }
+    quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(tokens: &[&str]) -> String {
+        Options::parse(tokens.iter().copied())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn defaults() {
+        let options = Options::parse([]).unwrap();
+        assert_eq!(options, Options::default());
+        assert_eq!(options.deviation_threshold, 3.0);
+        assert_eq!(options.minimum_data_samples, 4);
+        assert_eq!((options.now, options.tz), (None, None));
+        assert_eq!(
+            (
+                options.value.as_str(),
+                options.by.as_str(),
+                options.time.as_str()
+            ),
+            ("bytes_out", "dest_ip", "_time")
+        );
+        assert_eq!(options.mode, Mode::Alerts);
+    }
+
+    #[test]
+    fn every_option() {
+        let options = Options::parse([
+            "deviation_threshold=0",
+            "minimum_data_samples=1",
+            "now=1700000000.5",
+            "tz=\"America/New_York\"",
+            "value=bytes",
+            "by=dest",
+            "time=day",
+            "mode=annotate",
+        ])
+        .unwrap();
+        assert_eq!(
+            options,
+            Options {
+                deviation_threshold: 0.0,
+                minimum_data_samples: 1,
+                now: Some(1_700_000_000.5),
+                tz: Some("America/New_York".into()),
+                value: "bytes".into(),
+                by: "dest".into(),
+                time: "day".into(),
+                mode: Mode::Annotate,
+            }
+        );
+        assert_eq!(
+            Options::parse(["deviation_threshold=1e1"])
+                .unwrap()
+                .deviation_threshold,
+            10.0
+        );
+    }
+
+    #[test]
+    fn errors_name_option_value_and_allowed() {
+        assert_eq!(
+            err(&["deviation_threshold=-1"]),
+            "invalid value \"-1\" for option deviation_threshold: expected a number >= 0, such as 3 or 2.5"
+        );
+        assert_eq!(
+            err(&["deviation_threshold=nan"]),
+            "invalid value \"nan\" for option deviation_threshold: expected a number >= 0, such as 3 or 2.5"
+        );
+        for bad in ["0", "4.0", "-4", "", "x", "99999999999999999999999"] {
+            assert_eq!(
+                err(&[&format!("minimum_data_samples={bad}")]),
+                format!("invalid value \"{bad}\" for option minimum_data_samples: expected a whole number >= 1, such as 4")
+            );
+        }
+        assert!(err(&["now=yesterday"])
+            .starts_with("invalid value \"yesterday\" for option now: expected epoch seconds"));
+        assert!(err(&["now=1e12"]).contains("for option now"));
+        assert_eq!(
+            err(&["tz=Mars/Olympus"]),
+            "invalid value \"Mars/Olympus\" for option tz: expected an IANA time zone name, such as UTC or America/New_York"
+        );
+        assert_eq!(
+            err(&["by="]),
+            "invalid value \"\" for option by: expected a field name"
+        );
+        assert_eq!(
+            err(&["mode=all"]),
+            "invalid value \"all\" for option mode: expected alerts or annotate"
+        );
+    }
+
+    #[test]
+    fn unknown_repeated_and_bare_tokens() {
+        assert_eq!(
+            err(&["threshold=3"]),
+            "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, now, tz, value, by, time, mode"
+        );
+        assert_eq!(
+            err(&["mode=alerts", "mode=annotate"]),
+            "option mode is given more than once; give it once"
+        );
+        assert!(err(&["annotate"]).starts_with(
+            "argument \"annotate\" is not of the form name=value; options are: deviation_threshold"
+        ));
+    }
+
+    #[test]
+    fn hostile_values_are_escaped_and_truncated() {
+        let long = format!("{}\n\"", "x".repeat(100));
+        let message = err(&[&format!("mode={long}")]);
+        assert_eq!(
+            message,
+            format!(
+                "invalid value \"{}…\" for option mode: expected alerts or annotate",
+                "x".repeat(64)
+            )
+        );
+        assert_eq!(
+            err(&["mode=a\nb\"c"]),
+            "invalid value \"a\\nb\\\"c\" for option mode: expected alerts or annotate"
+        );
+    }
+}
