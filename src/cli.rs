@@ -34,7 +34,8 @@ use jiff::Timestamp;
 
 use crate::detect::engine::{Engine, EngineError, RowSink, Summary};
 use crate::detect::options::{Mode, Options, OptionsError};
-use crate::detect::output::write_shortest;
+use crate::splunk::clock::{self, SearchTime};
+use crate::splunk::tz::{SearchZone, TzError};
 use sample::{SampleSpec, MAX_DAYS, MAX_HOSTS, MAX_NOW};
 
 /// The usage text printed by `emailoutlier help`.
@@ -80,16 +81,9 @@ pub enum CliError {
         /// Where and why.
         source: csv::Error,
     },
-    /// `now` and the time zone give no start of day.
-    #[error("cannot find the start of the day of now={now} in time zone {zone}: {reason}")]
-    Day {
-        /// `now`, epoch seconds.
-        now: String,
-        /// The zone's name.
-        zone: String,
-        /// jiff's explanation.
-        reason: String,
-    },
+    /// The time zone is unknown, or `now` has no start of day in it.
+    #[error(transparent)]
+    Time(#[from] TzError),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(io::Error),
@@ -198,7 +192,7 @@ fn detect(
     })?;
     let options = Options::parse(tokens.iter().map(String::as_str))?;
     let clock = resolve_clock(&options)?;
-    let mut engine = Engine::new(&options, clock.day_start);
+    let mut engine = Engine::new(&options, clock.day_start()?);
     let csv_error = |source| CliError::Csv {
         path: path.clone(),
         source,
@@ -285,76 +279,19 @@ fn finish(engine: Engine, format: Format) -> Result<(Summary, Vec<u8>), CliError
     }
 }
 
-/// The search's `now` and time zone, where they came from, and the start of that day.
-struct Clock {
-    now: f64,
-    now_source: &'static str,
-    zone_name: String,
-    zone_source: &'static str,
-    day_start: i64,
-}
-
-impl Clock {
-    fn describe(&self) -> String {
-        let mut now = Vec::new();
-        write_shortest(&mut now, self.now);
-        format!(
-            "now {} ({}), time zone {} ({}), today starts at {}",
-            String::from_utf8_lossy(&now),
-            self.now_source,
-            self.zone_name,
-            self.zone_source,
-            Timestamp::from_second(self.day_start)
-                .map_or_else(|_| self.day_start.to_string(), |t| t.to_string()),
-        )
-    }
-}
-
-/// `now` and the zone from the options, else the system clock and zone; "@d" of `now`.
-fn resolve_clock(options: &Options) -> Result<Clock, CliError> {
-    let (now, now_source) = match options.now {
-        Some(now) => (now, "option now="),
-        None => {
-            #[allow(clippy::cast_precision_loss)]
-            let now = Timestamp::now().as_millisecond() as f64 / 1000.0;
-            (now, "system clock")
-        }
-    };
-    let (zone, zone_name, zone_source) = match &options.tz {
-        Some(name) => (
-            TimeZone::get(name).map_err(|e| CliError::Day {
-                now: now.to_string(),
-                zone: name.clone(),
-                reason: e.to_string(),
-            })?,
-            name.clone(),
-            "option tz=",
-        ),
-        None => {
-            let zone = TimeZone::system();
-            let name = zone.iana_name().unwrap_or("local").to_owned();
-            (zone, name, "system time zone")
-        }
-    };
-    let day_error = |reason: String| CliError::Day {
-        now: now.to_string(),
-        zone: zone_name.clone(),
-        reason,
-    };
-    #[allow(clippy::cast_possible_truncation)] // options bound now to years -9999..=9999
-    let second = now.floor() as i64;
-    let day_start = Timestamp::from_second(second)
-        .and_then(|t| t.to_zoned_datetime(zone).start_of_day())
-        .map_err(|e| day_error(e.to_string()))?
-        .timestamp()
-        .as_second();
-    Ok(Clock {
-        now,
-        now_source,
-        zone_name,
-        zone_source,
-        day_start,
-    })
+/// `now` and the zone from the options, else the system clock and zone (there is no
+/// info.csv outside Splunk), resolved by the same code the Splunk command uses.
+fn resolve_clock(options: &Options) -> Result<SearchTime, CliError> {
+    let option_zone = options.tz.as_deref().map(SearchZone::iana).transpose()?;
+    #[allow(clippy::cast_precision_loss)] // milliseconds since 1970 fit f64 exactly
+    let system_now = Timestamp::now().as_millisecond() as f64 / 1000.0;
+    Ok(clock::resolve(
+        options.now,
+        option_zone,
+        None,
+        system_now,
+        TimeZone::system(),
+    ))
 }
 
 /// CSV rows into memory, quoted only where needed, `\n` after each row.

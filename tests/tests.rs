@@ -1,4 +1,5 @@
 //! Integration tests: the real binary driven through the protocol.
 
 mod app_conf;
+mod conformance;
 mod install;

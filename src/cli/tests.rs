@@ -57,8 +57,9 @@ fn detect_csv_golden() {
     );
     assert_eq!(
         err,
-        "emailoutlier: INFO: rows read 6, hosts 2, today's rows 2, alerts 1; now 1767268800 \
-         (option now=), time zone UTC (option tz=), today starts at 2026-01-01T00:00:00Z\n"
+        "emailoutlier: INFO: rows read 6, hosts 2, today's rows 2, alerts 1; \
+         now=1767268800 (from option), tz=UTC (UTC+00:00 UTC) (from option), \
+         today starts at 2026-01-01T00:00:00Z\n"
     );
 }
 
@@ -304,7 +305,8 @@ fn day_start_follows_the_zone_across_dst() {
     let day_start = |now: &str, tz: &str| {
         resolve_clock(&Options::parse([now, tz]).unwrap())
             .unwrap()
-            .day_start
+            .day_start()
+            .unwrap()
     };
     // UTC and Tokyo (+09:00) see different days at 2026-01-01T20:00Z.
     assert_eq!(day_start("now=1767297600", "tz=UTC"), 1_767_225_600);

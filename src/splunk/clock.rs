@@ -85,14 +85,20 @@ impl SearchTime {
     }
 
     /// One line for the INFO message, e.g. `now=1434859155 (from info.csv),
-    /// tz=Splunk serialized zone (UTC-07:00 PDT) (from info.csv)`.
+    /// tz=Splunk serialized zone (UTC-07:00 PDT) (from info.csv), today starts at
+    /// 2015-06-20T07:00:00Z`.
     pub fn describe(&self) -> String {
         let zone = match self.now_secs() {
             Ok(now) => self.zone.describe_at(now),
             Err(_) => self.zone.describe(),
         };
+        let day_start = self
+            .day_start()
+            .ok()
+            .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
+            .map_or_else(|| "unknown".to_owned(), |t| t.to_string());
         format!(
-            "now={} (from {}), tz={zone} (from {})",
+            "now={} (from {}), tz={zone} (from {}), today starts at {day_start}",
             self.now, self.now_source, self.zone_source
         )
     }
@@ -203,13 +209,14 @@ mod tests {
         assert_eq!(
             time.describe(),
             "now=1704164400 (from info.csv), tz=Splunk serialized zone (UTC+01:00 CET) \
-             (from info.csv)"
+             (from info.csv), today starts at 2024-01-01T23:00:00Z"
         );
         let tz = SearchZone::iana("Asia/Tokyo").unwrap();
         let time = resolve(Some(1.5), Some(tz), None, 0.0, system_zone());
         assert_eq!(
             time.describe(),
-            "now=1.5 (from option), tz=Asia/Tokyo (UTC+09:00 JST) (from option)"
+            "now=1.5 (from option), tz=Asia/Tokyo (UTC+09:00 JST) (from option), \
+             today starts at 1969-12-31T15:00:00Z"
         );
         let time = resolve(None, None, None, NOW, system_zone());
         assert!(time

@@ -1,0 +1,25 @@
+//! The crate error: what [`crate::run_protocol`] (and later the CLI) can fail with.
+//!
+//! Each layer has its own error enum; this one wraps them so `main` maps one type to an exit
+//! code. `Display` is one line a Splunk user can act on.
+
+use crate::protocol::session::SessionError;
+
+/// Any failure of a run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The protocol session failed (framing, metadata, CSV, or the command's own error);
+    /// an ERROR reply was written before this was returned.
+    #[error(transparent)]
+    Protocol(#[from] SessionError),
+    /// Reading the input or writing the output failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, e.g. "reading stdin".
+        context: &'static str,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
