@@ -169,11 +169,25 @@ fn check_output(input: &[u8], output: &[u8], result: &Result<String, String>) {
         );
     }
     if let Some(key) = session_key(input) {
-        // Only a key that occurs once in the input, so no body or argument may echo it.
-        if key.len() >= 8 && occurrences(input, key.as_bytes()) == 1 {
+        // Only a key that looks like one (so the output cannot spell it by chance, e.g.
+        // `n,19201028,42931930.49` from annotated numbers) and occurs once in the input (so no
+        // body or argument may echo it).
+        if looks_like_key(&key) && occurrences(input, key.as_bytes()) == 1 {
             assert!(!contains(output, key.as_bytes()), "the session key leaked");
         }
     }
+}
+
+/// At least 12 characters of `[A-Za-z0-9_^+/=-]` with an upper-case letter, a lower-case
+/// letter and a digit, as splunkd's keys are.
+fn looks_like_key(key: &str) -> bool {
+    let b = key.as_bytes();
+    b.len() >= 12
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"_^+/=-".contains(c))
+        && b.iter().any(u8::is_ascii_uppercase)
+        && b.iter().any(u8::is_ascii_lowercase)
+        && b.iter().any(u8::is_ascii_digit)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
