@@ -13,6 +13,10 @@ pub enum Error {
     /// an ERROR reply was written before this was returned.
     #[error(transparent)]
     Protocol(#[from] SessionError),
+    /// The protocol code panicked (a bug); an ERROR reply was written before this was
+    /// returned.
+    #[error("internal error: the protocol code panicked (see the message above); please report this as a bug")]
+    Panic,
     /// Reading the input or writing the output failed.
     #[error("{context}: {source}")]
     Io {

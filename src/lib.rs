@@ -57,10 +57,11 @@ pub mod protocol;
 pub mod splunk;
 
 use std::io::{ErrorKind, Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use error::Error;
 use protocol::frame::Limits;
-use protocol::session::{Command, Outcome, Session, SessionState};
+use protocol::session::{Command, Outcome, Session, SessionError, SessionState};
 
 /// Bytes read from the input at a time.
 pub const READ_BLOCK_BYTES: usize = 64 * 1024;
@@ -88,7 +89,8 @@ pub fn run_protocol<R: Read, W: Write, C: Command>(
 /// # Errors
 ///
 /// [`Error::Protocol`] after writing exactly one ERROR reply; [`Error::Io`] when reading or
-/// writing fails (an ERROR reply is attempted for read failures).
+/// writing fails (an ERROR reply is attempted for read failures); [`Error::Panic`] when the
+/// protocol code itself panicked (a bug), after writing an ERROR reply.
 pub fn run_protocol_with_limits<R: Read, W: Write, C: Command>(
     mut input: R,
     mut output: W,
@@ -117,13 +119,37 @@ pub fn run_protocol_with_limits<R: Read, W: Write, C: Command>(
             }
         };
         if read == 0 {
-            let result = session.handle_eof();
+            let result = step(&mut session, Session::handle_eof);
             send(&mut session, &mut replies, &mut output)?;
-            return Ok(result?);
+            return result;
         }
-        let result = session.handle_bytes(block.get(..read).unwrap_or_default());
+        let bytes = block.get(..read).unwrap_or_default();
+        let result = step(&mut session, |session| session.handle_bytes(bytes));
         send(&mut session, &mut replies, &mut output)?;
         result?;
+    }
+}
+
+/// Runs one session step. The session already turns the command's panics into an ERROR
+/// reply; this catches a panic anywhere else in the protocol code (a bug) the same way, so
+/// splunkd still gets an ERROR reply instead of a dead process.
+fn step<C: Command, T>(
+    session: &mut Session<C>,
+    f: impl FnOnce(&mut Session<C>) -> Result<T, SessionError>,
+) -> Result<T, Error> {
+    match catch_unwind(AssertUnwindSafe(|| f(session))) {
+        Ok(result) => Ok(result?),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without message".to_string());
+            session.handle_abort(&format!(
+                "internal error in the protocol code: {message}; please report this as a bug"
+            ));
+            Err(Error::Panic)
+        }
     }
 }
 
@@ -304,6 +330,52 @@ mod tests {
             Outcome::Completed
         );
         assert_eq!(out, REPLIES);
+    }
+
+    /// A command error whose `Display` panics: the session formats it outside the command's
+    /// own guard, which stands for any bug in the protocol code.
+    #[derive(Debug)]
+    struct PanickyError;
+
+    impl std::fmt::Display for PanickyError {
+        fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            panic!("display exploded")
+        }
+    }
+
+    impl std::error::Error for PanickyError {}
+
+    /// Fails every feed with a [`PanickyError`].
+    struct Refuses;
+
+    impl Command for Refuses {
+        fn getinfo(&mut self, _: &GetInfo) -> Result<GetInfoReply, CommandError> {
+            Count(0).getinfo(&GetInfo::default())
+        }
+        fn feed(&mut self, _: &mut BodyReader<'_>) -> Result<(), CommandError> {
+            Err(Box::new(PanickyError))
+        }
+        fn finish(&mut self, _: &mut BodyWriter<'_>) -> Result<Vec<Message>, CommandError> {
+            Ok(vec![])
+        }
+    }
+
+    #[test]
+    fn panic_in_the_protocol_code_still_sends_an_error_reply() {
+        let input = [GETINFO, EXECUTE].concat();
+        let mut out = Vec::new();
+        let err = run_protocol(&input[..], &mut out, Refuses).unwrap_err();
+        assert!(matches!(err, Error::Panic), "{err:?}");
+        let text = String::from_utf8(out).unwrap();
+        let error =
+            "internal error in the protocol code: display exploded; please report this as a bug";
+        assert_eq!(
+            text,
+            format!(
+                "chunked 1.0,17,0\n{{\"type\":\"events\"}}chunked 1.0,{},0\n{{\"inspector\":{{\"messages\":[[\"ERROR\",\"{error}\"]]}},\"error\":\"{error}\",\"finished\":true}}",
+                error.len() * 2 + 68
+            )
+        );
     }
 
     #[test]

@@ -2,4 +2,7 @@
 
 mod app_conf;
 mod conformance;
+mod hostile;
 mod install;
+mod session;
+mod util;

@@ -27,12 +27,14 @@
 //! ```
 
 use super::number::parse_number;
+use super::output::alert_fields;
 
 /// Longest part of a bad value quoted back in an error message, in characters.
 const MAX_QUOTED_CHARS: usize = 64;
 /// Earliest and latest `now` (epoch seconds) the time-zone code can place in a day:
-/// years -9999 and 9999.
-const NOW_RANGE_SECONDS: (f64, f64) = (-377_705_116_800.0, 253_402_207_200.0);
+/// 0001-01-01T00:00:00Z and 9998-12-31T23:59:59Z (`crate::splunk::tz::MIN_NOW_SECS` and
+/// `MAX_NOW_SECS`).
+const NOW_RANGE_SECONDS: (f64, f64) = (-62_135_596_800.0, 253_370_764_799.0);
 
 /// What the command returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,6 +116,24 @@ pub enum OptionsError {
         /// The option's name.
         name: &'static str,
     },
+    /// Two of `value`, `by` and `time` name the same field.
+    #[error("options {first} and {second} both name the field \"{field}\"; each must name a different field")]
+    SameField {
+        /// The first option.
+        first: &'static str,
+        /// The second option.
+        second: &'static str,
+        /// The field, escaped and truncated.
+        field: String,
+    },
+    /// `value`, `by` or `time` names a field the command computes and outputs itself.
+    #[error("option {name} names the field \"{field}\", which the command outputs itself; rename it first (| rename {field} AS other) and pass the new name")]
+    OutputClash {
+        /// The option.
+        name: &'static str,
+        /// The field, escaped and truncated.
+        field: String,
+    },
     /// The value is not allowed for this option.
     #[error("invalid value \"{value}\" for option {name}: expected {allowed}")]
     Invalid {
@@ -152,7 +172,36 @@ impl Options {
             }
             options.set(name, unquote(raw_value))?;
         }
+        options.check_fields()?;
         Ok(options)
+    }
+
+    /// `value`, `by` and `time` must name three different fields, none named like a computed
+    /// output field: either would give the output two columns of the same name.
+    fn check_fields(&self) -> Result<(), OptionsError> {
+        let named = [
+            ("value", &self.value),
+            ("by", &self.by),
+            ("time", &self.time),
+        ];
+        for (i, &(first, field)) in named.iter().enumerate() {
+            if let Some(&(second, _)) = named.iter().skip(i + 1).find(|(_, f)| *f == field) {
+                return Err(OptionsError::SameField {
+                    first,
+                    second,
+                    field: quote(field),
+                });
+            }
+        }
+        // The alert fields after the three input ones are computed.
+        let computed = alert_fields(&self.value, &self.by, &self.time).split_off(3);
+        match named.iter().find(|(_, f)| computed.contains(f)) {
+            Some(&(name, field)) => Err(OptionsError::OutputClash {
+                name,
+                field: quote(field),
+            }),
+            None => Ok(()),
+        }
     }
 
     fn set(&mut self, name: &'static str, value: &str) -> Result<(), OptionsError> {
@@ -180,9 +229,7 @@ impl Options {
                     parse_number(value.as_bytes())
                         .filter(|t| (earliest..=latest).contains(t))
                         .ok_or_else(|| {
-                            invalid(
-                                "epoch seconds between years -9999 and 9999, such as 1700000000",
-                            )
+                            invalid("epoch seconds between years 1 and 9998, such as 1700000000")
                         })?,
                 );
             }
@@ -345,6 +392,46 @@ mod tests {
         assert!(err(&["annotate"]).starts_with(
             "argument \"annotate\" is not of the form name=value; options are: deviation_threshold"
         ));
+    }
+
+    #[test]
+    fn fields_must_differ_and_not_clash_with_the_output() {
+        // Regression: by=x time=x value=x gave the output (and required_fields) x three times.
+        assert_eq!(
+            err(&["by=x", "time=x"]),
+            "options by and time both name the field \"x\"; each must name a different field"
+        );
+        assert_eq!(
+            err(&["value=dest_ip"]),
+            "options value and by both name the field \"dest_ip\"; each must name a different field"
+        );
+        // Regression: by=avg_bytes_out gave the alert header avg_bytes_out twice.
+        assert_eq!(
+            err(&["by=avg_bytes_out"]),
+            "option by names the field \"avg_bytes_out\", which the command outputs itself; \
+             rename it first (| rename avg_bytes_out AS other) and pass the new name"
+        );
+        assert!(
+            err(&["value=num_standard_deviations_away_from_server_average"])
+                .starts_with("option value names the field")
+        );
+        assert!(Options::parse(["value=avg_bytes_out"]).is_ok());
+    }
+
+    #[test]
+    fn now_range_is_the_time_zone_code_range() {
+        use crate::splunk::tz::{MAX_NOW_SECS, MIN_NOW_SECS};
+        assert_eq!(
+            NOW_RANGE_SECONDS,
+            (MIN_NOW_SECS as f64, MAX_NOW_SECS as f64)
+        );
+        // Regression: year -9999 passed getinfo, then failed on the first rows.
+        assert_eq!(
+            err(&["now=-377705116800"]),
+            "invalid value \"-377705116800\" for option now: expected epoch seconds between years 1 and 9998, such as 1700000000"
+        );
+        assert!(Options::parse(["now=253370764799"]).is_ok());
+        assert!(Options::parse(["now=-62135596800"]).is_ok());
     }
 
     #[test]

@@ -44,12 +44,13 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 256 << 20;
 /// Default [`Limits::max_fields`]: 10,000 CSV columns (value and `__mv_` columns together).
 pub const DEFAULT_MAX_FIELDS: usize = 10_000;
 
-/// Longest header accepted: `chunked 1.0,` + two 20-digit lengths + `,` + `\r\n` is 55 bytes.
+/// Longest header text an error quotes: `chunked 1.0,` + two 20-digit lengths + `,` +
+/// `\r\n` is 55 bytes, and a header cannot grow longer because longer lengths are refused.
 const MAX_HEADER_BYTES: usize = 64;
+/// What every header starts with.
+const HEADER_TAG: &[u8] = b"chunked 1.0,";
 /// Longest length field accepted, in digits (`u64::MAX` has 20).
 const MAX_LENGTH_DIGITS: usize = 20;
-/// How many bytes of unexpected input an error message quotes.
-const QUOTED_BYTES: usize = 16;
 
 /// Caps on what the peer may make this process hold in memory.
 ///
@@ -122,14 +123,6 @@ pub enum FrameError {
         /// The first bytes found, escaped.
         found: String,
     },
-    /// A header grew past the longest possible valid header without ending.
-    #[error(
-        "malformed chunk header: no end of line within {MAX_HEADER_BYTES} bytes, found \"{found}\""
-    )]
-    HeaderTooLong {
-        /// The first bytes found, escaped.
-        found: String,
-    },
     /// The metadata length in a header is above [`Limits::max_metadata_bytes`].
     #[error("chunk metadata length {claimed} bytes exceeds the limit of {limit} bytes")]
     MetadataTooLarge {
@@ -172,10 +165,11 @@ pub enum FrameError {
 ///
 /// # Errors
 ///
-/// [`FrameError::BadHeader`] when the bytes cannot start a header,
-/// [`FrameError::HeaderTooLong`] when no line end comes within the longest valid header,
+/// [`FrameError::BadHeader`] when the bytes cannot start a header, quoting them up to and
+/// including the first byte that cannot belong to one;
 /// [`FrameError::MetadataTooLarge`] / [`FrameError::BodyTooLarge`] when a length is above
-/// `limits` (including lengths that do not fit in 64 bits).
+/// `limits`, or has more digits than any `u64` as soon as the extra digit arrives.
+/// Errors and their texts do not depend on how the input was split.
 ///
 /// # Example
 ///
@@ -196,6 +190,9 @@ pub fn parse_header(input: &[u8], limits: &Limits) -> Result<Status<(usize, Head
     let rest = input.get(skipped..).unwrap_or_default();
     if rest.is_empty() {
         return Ok(Status::Partial);
+    }
+    if let Some(error) = overlong_length(rest, limits) {
+        return Err(error);
     }
     match header_line(rest) {
         Ok((after, (meta, body))) => {
@@ -219,22 +216,74 @@ pub fn parse_header(input: &[u8], limits: &Limits) -> Result<Status<(usize, Head
                 },
             )))
         }
-        Err(nom::Err::Incomplete(_)) if rest.len() >= MAX_HEADER_BYTES => {
-            Err(FrameError::HeaderTooLong {
-                found: escape(rest, QUOTED_BYTES),
+        Err(nom::Err::Incomplete(_)) => Ok(Status::Partial),
+        Err(_) => {
+            // Quote only what was already decided when the first bad byte arrived, so the
+            // message is the same however the input was split.
+            let decided = rest.get(..=header_prefix_len(rest)).unwrap_or(rest);
+            Err(FrameError::BadHeader {
+                found: escape(decided, MAX_HEADER_BYTES),
             })
         }
-        Err(nom::Err::Incomplete(_)) => Ok(Status::Partial),
-        Err(_) => Err(FrameError::BadHeader {
-            found: escape(rest, QUOTED_BYTES),
-        }),
     }
+}
+
+/// A length whose digit run is already longer than any `u64`, found before its end arrives.
+fn overlong_length(rest: &[u8], limits: &Limits) -> Option<FrameError> {
+    let after_tag = rest.strip_prefix(HEADER_TAG)?;
+    let meta = leading_digits(after_tag);
+    if meta.len() > MAX_LENGTH_DIGITS {
+        return Some(FrameError::MetadataTooLarge {
+            claimed: escape(meta, MAX_LENGTH_DIGITS),
+            limit: limits.max_metadata_bytes,
+        });
+    }
+    let body = leading_digits(after_tag.get(meta.len()..)?.strip_prefix(b",")?);
+    (body.len() > MAX_LENGTH_DIGITS).then(|| FrameError::BodyTooLarge {
+        claimed: escape(body, MAX_LENGTH_DIGITS),
+        limit: limits.max_body_bytes,
+    })
+}
+
+/// The ASCII digits at the start of `bytes`.
+fn leading_digits(bytes: &[u8]) -> &[u8] {
+    let n = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    bytes.get(..n).unwrap_or_default()
+}
+
+/// Length of the longest prefix of `input` that can begin a header: the position of the
+/// first byte that cannot (used only to quote a [`FrameError::BadHeader`]).
+fn header_prefix_len(input: &[u8]) -> usize {
+    let tag = input
+        .iter()
+        .zip(HEADER_TAG)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if tag < HEADER_TAG.len() {
+        return tag;
+    }
+    let mut at = tag;
+    for end in [b',', b'\n'] {
+        let digits = leading_digits(input.get(at..).unwrap_or_default()).len();
+        at += digits;
+        if digits == 0 {
+            return at;
+        }
+        if end == b'\n' && input.get(at) == Some(&b'\r') {
+            at += 1;
+        }
+        if input.get(at) != Some(&end) {
+            return at;
+        }
+        at += 1;
+    }
+    at
 }
 
 /// The header grammar: `chunked 1.0,` DIGITS `,` DIGITS [`\r`] `\n`.
 fn header_line(input: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
     let (rest, (_, meta, _, body, _, _)) = (
-        tag(&b"chunked 1.0,"[..]),
+        tag(HEADER_TAG),
         digit1,
         tag(&b","[..]),
         digit1,
@@ -485,25 +534,26 @@ mod tests {
     }
 
     #[test]
-    fn malformed_headers_quote_what_was_found() {
+    fn malformed_headers_quote_up_to_the_first_bad_byte() {
         let limits = small();
         let cases: &[(&[u8], &str)] = &[
-            (b"chunked 2.0,1,1\n", "chunked 2.0,1,1\\n"),
-            (b"Chunked 1.0,1,1\n", "Chunked 1.0,1,1\\n"),
-            (b"chunked 1.0, 1,1\n", "chunked 1.0, 1,1..."),
-            (b"chunked 1.0,1 ,1\n", "chunked 1.0,1 ,1..."),
-            (b"chunked 1.0,1,1 \n", "chunked 1.0,1,1 ..."),
-            (b"chunked 1.0,1,1\r\r\n", "chunked 1.0,1,1\\r..."),
-            (b"chunked 1.0,-1,1\n", "chunked 1.0,-1,1..."),
-            (b"chunked 1.0,,1\n", "chunked 1.0,,1\\n"),
+            (b"chunked 2.0,1,1\n", "chunked 2"),
+            (b"Chunked 1.0,1,1\n", "C"),
+            (b"chunked 1.0, 1,1\n", "chunked 1.0, "),
+            (b"chunked 1.0,1 ,1\n", "chunked 1.0,1 "),
+            (b"chunked 1.0,1,1 \n", "chunked 1.0,1,1 "),
+            (b"chunked 1.0,1,1\r\r\n", "chunked 1.0,1,1\\r\\r"),
+            (b"chunked 1.0,-1,1\n", "chunked 1.0,-"),
+            (b"chunked 1.0,,1\n", "chunked 1.0,,"),
             (b"chunked 1.0,1\n", "chunked 1.0,1\\n"),
+            (b"\n{\"action\":\"getinfo\"}", "{"),
+            (b"\x00\xff", "\\x00"),
+            (b" chunked 1.0,1,1\n", " "),
+            (b"__GETINFO__", "_"),
             (
-                b"\n{\"action\":\"getinfo\"}",
-                "{\\\"action\\\":\\\"getin...",
+                b"chunked 1.0,12345678901234567x",
+                "chunked 1.0,12345678901234567x",
             ),
-            (b"\x00\xff", "\\x00\\xff"),
-            (b" chunked 1.0,1,1\n", " chunked 1.0,1,1..."),
-            (b"__GETINFO__", "__GETINFO__"),
         ];
         for (input, found) in cases {
             match parse_header(input, &limits) {
@@ -574,8 +624,48 @@ mod tests {
         input.extend_from_slice(&[b'1'; 60]);
         let err = parse_header(&input, &small());
         assert!(
-            matches!(err, Err(FrameError::HeaderTooLong { .. })),
+            matches!(err, Err(FrameError::MetadataTooLarge { .. })),
             "{err:?}"
+        );
+    }
+
+    /// Fuzz finding F2: the error text depended on how stdin was split.
+    #[test]
+    fn header_errors_do_not_depend_on_the_split() {
+        let mut long = b"chunked 1.0,".to_vec();
+        long.extend_from_slice(&[b'1'; 52]);
+        long.extend_from_slice(b",0\n");
+        let mut long_body = b"chunked 1.0,1,".to_vec();
+        long_body.extend_from_slice(&[b'9'; 30]);
+        long_body.push(b'\n');
+        let cases: [&[u8]; 6] = [
+            b"g\xff",
+            b"HTTP/1.1 200 OK\r\n",
+            b"chunked 1.0,12x,3\n",
+            b"chunked 1.0,1,2\rX\n",
+            &long,
+            &long_body,
+        ];
+        for input in cases {
+            let whole = parse_header(input, &small()).map(|_| ()).unwrap_err();
+            let mut seen = None;
+            for end in 1..=input.len() {
+                if let Err(e) = parse_header(&input[..end], &small()) {
+                    seen = Some(e);
+                    break;
+                }
+            }
+            assert_eq!(seen, Some(whole), "{}", input.escape_ascii());
+        }
+        assert_eq!(
+            parse_header(b"g\xff", &small()),
+            Err(FrameError::BadHeader { found: "g".into() })
+        );
+        assert_eq!(
+            parse_header(b"chunked 1.0,12x,3\n", &small()),
+            Err(FrameError::BadHeader {
+                found: "chunked 1.0,12x".into()
+            })
         );
     }
 
@@ -742,12 +832,7 @@ mod tests {
             Some(&b"{}"[..])
         );
         let err = decoder.poll_chunk().unwrap_err();
-        assert_eq!(
-            err,
-            FrameError::BadHeader {
-                found: "garbage here and...".into()
-            }
-        );
+        assert_eq!(err, FrameError::BadHeader { found: "g".into() });
     }
 
     #[test]

@@ -327,8 +327,11 @@ impl<C: Command> Core<C> {
                 if execute.finished {
                     self.body.clear();
                     let mut writer = BodyWriter::new(&mut self.body);
-                    let messages = guard("finish", || command.finish(&mut writer))?;
+                    let mut messages = guard("finish", || command.finish(&mut writer))?;
                     writer.finish()?;
+                    for message in &mut messages {
+                        redact(&self.session_key, &mut message.text);
+                    }
                     let metadata = Reply::execute(true, &messages).to_json();
                     write_chunk(&mut self.output, &metadata, &self.body);
                     self.state = SessionState::Draining;
@@ -349,8 +352,7 @@ impl<C: Command> Core<C> {
     fn fail(&mut self, error: SessionError) -> SessionError {
         let mut text = error.to_string();
         let mut error = error;
-        if self.session_key.len() >= 4 && text.contains(&self.session_key) {
-            text = text.replace(&self.session_key, "<session key>");
+        if redact(&self.session_key, &mut text) {
             error = SessionError::Redacted(text.clone());
         }
         let messages = [Message::new(Level::Error, text.as_str())];
@@ -361,6 +363,17 @@ impl<C: Command> Core<C> {
         );
         self.state = SessionState::Failed;
         error
+    }
+}
+
+/// Replaces every occurrence of the session key in `text`; returns whether there was one.
+/// Keys shorter than 4 bytes are left alone: they would match ordinary text.
+fn redact(session_key: &str, text: &mut String) -> bool {
+    if session_key.len() >= 4 && text.contains(session_key) {
+        *text = text.replace(session_key, "<session key>");
+        true
+    } else {
+        false
     }
 }
 

@@ -20,7 +20,7 @@
 //! # Ok::<(), emailoutlier::splunk::info::InfoError>(())
 //! ```
 
-use crate::splunk::tz::{snippet, SerializedZone, TzError};
+use crate::splunk::tz::{snippet, SerializedZone, TzError, MAX_NOW_SECS, MIN_NOW_SECS};
 
 /// Column holding the search's `now` in epoch seconds.
 const NOW_COLUMN: &str = "now";
@@ -41,10 +41,10 @@ pub struct DispatchInfo {
 #[non_exhaustive]
 pub enum InfoError {
     /// The file holds no header row.
-    #[error("info.csv in the dispatch directory is empty; pass now=<epoch seconds> and tz=<IANA name> to run without it")]
+    #[error("info.csv in the dispatch directory is empty")]
     Empty,
     /// The file holds a header but no data row.
-    #[error("info.csv in the dispatch directory has a header but no data row; pass now=<epoch seconds> and tz=<IANA name> to run without it")]
+    #[error("info.csv in the dispatch directory has a header but no data row")]
     NoDataRow,
     /// The CSV reader failed.
     #[error("info.csv in the dispatch directory is not valid CSV: {message}")]
@@ -58,17 +58,17 @@ pub enum InfoError {
         /// The column.
         column: &'static str,
     },
-    /// `now` is not a finite decimal number.
+    /// `now` is not a decimal number of epoch seconds in the supported range.
     #[error(
-        "info.csv column `now` holds {value}, not epoch seconds such as 1434859155.000000000; \
-         pass now=<epoch seconds> to override"
+        "info.csv column `now` holds {value}, not epoch seconds between {MIN_NOW_SECS} and \
+         {MAX_NOW_SECS} such as 1434859155.000000000"
     )]
     BadNow {
         /// The value, escaped and truncated.
         value: String,
     },
     /// `_tz` is not a serialized zone this command can read.
-    #[error("info.csv column `_tz`: {cause}; pass tz=<IANA name> to override")]
+    #[error("info.csv column `_tz`: {cause}")]
     BadZone {
         /// Why the zone was rejected.
         cause: TzError,
@@ -117,7 +117,8 @@ pub fn parse_info_csv(bytes: &[u8]) -> Result<DispatchInfo, InfoError> {
     Ok(DispatchInfo { now, zone })
 }
 
-/// A finite decimal number: optional sign, digits, optional fraction, optional exponent.
+/// A decimal number (optional sign, digits, optional fraction, optional exponent) within the
+/// range of dates the time-zone code supports.
 fn parse_now(text: &str) -> Result<f64, InfoError> {
     let bad = || InfoError::BadNow {
         value: snippet(text),
@@ -127,7 +128,8 @@ fn parse_now(text: &str) -> Result<f64, InfoError> {
     }
     text.parse::<f64>()
         .ok()
-        .filter(|now| now.is_finite())
+        // Both bounds are exactly representable as f64.
+        .filter(|now| (MIN_NOW_SECS as f64..=MAX_NOW_SECS as f64).contains(now))
         .ok_or_else(bad)
 }
 
@@ -239,9 +241,26 @@ mod tests {
         let err = parse_info_csv(b"now\nx234567890123456789012345678\n").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "info.csv column `now` holds `x23456789012345678901234…`, not epoch \
-             seconds such as 1434859155.000000000; pass now=<epoch seconds> to override"
+            "info.csv column `now` holds `x23456789012345678901234…`, not epoch seconds \
+             between -62135596800 and 253370764799 such as 1434859155.000000000"
         );
+    }
+
+    #[test]
+    fn now_outside_the_supported_dates_is_named_with_its_value() {
+        // Regression: 1e300 used to pass here and fail later printed with 301 digits.
+        for value in ["1e300", "-1e300", "253370764800", "-62135596801"] {
+            assert_eq!(
+                parse_info_csv(format!("now\n{value}\n").as_bytes()),
+                Err(InfoError::BadNow {
+                    value: format!("`{value}`")
+                }),
+                "{value}"
+            );
+        }
+        for value in ["253370764799", "-62135596800"] {
+            assert!(parse_info_csv(format!("now\n{value}\n").as_bytes()).is_ok());
+        }
     }
 
     #[test]
@@ -252,7 +271,7 @@ mod tests {
             err.to_string(),
             "info.csv column `_tz`: serialized time zone is malformed at byte 41: expected a \
              local time type, a transition `@<epoch> <type>;` or the final `$`, found end of \
-             text; pass tz=<IANA name> to override"
+             text"
         );
     }
 

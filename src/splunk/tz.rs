@@ -59,8 +59,6 @@ const SECS_PER_DAY: i64 = 86_400;
 /// 24 h plus a backward clock change, and offsets are within ±26 h, so 4 days always hold
 /// the day's first instant and begin on an earlier local day.
 const WINDOW_SECS: i64 = 4 * SECS_PER_DAY;
-/// Most transitions looked at inside the window (only malformed zones come near).
-const MAX_WINDOW_TRANSITIONS: usize = 10_000;
 /// Characters of offending text quoted in an error.
 const SNIPPET_CHARS: usize = 24;
 
@@ -285,11 +283,7 @@ impl SerializedZone {
         let mut segments = vec![(lo, self.offset_at(lo))];
         let first = self.transitions.partition_point(|&(at, _)| at <= lo);
         let later = self.transitions.get(first..).unwrap_or_default();
-        for &(at, index) in later
-            .iter()
-            .take_while(|&&(at, _)| at <= now)
-            .take(MAX_WINDOW_TRANSITIONS)
-        {
+        for &(at, index) in later.iter().take_while(|&&(at, _)| at <= now) {
             let offset = self.types.get(index).unwrap_or(&self.initial).utc_offset;
             segments.push((at, offset));
         }
@@ -583,7 +577,6 @@ fn jiff_segments(zone: &TimeZone, lo: i64, now: i64) -> Result<Vec<(i64, i32)>, 
         .following(lo_ts)
         .map(|t| (t.timestamp().as_second(), t.offset().seconds()))
         .take_while(|&(at, _)| at <= now)
-        .take(MAX_WINDOW_TRANSITIONS)
     {
         segments.push(transition);
     }
@@ -1127,5 +1120,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Fuzz finding F1: with more than 10,000 transitions in the 4-day window, only the first
+    /// 10,000 were looked at, so "the offset at now" was wrong and the day start was not on
+    /// now's local date. All transitions (at most MAX_TRANSITIONS) now count.
+    #[test]
+    fn regression_many_transitions_in_the_window() {
+        let now = 1_434_843_000_i64;
+        let mut text = String::from("### SERIALIZED TIMEZONE FORMAT 1.0;Y0 NW 41;Y3600 NW 42;");
+        for i in 0..12_001_i64 {
+            text.push_str(&format!("@{} {};", now - 20_000 + i, i % 2));
+        }
+        text.push('$');
+        let zone = SearchZone::Serialized(SerializedZone::parse(&text).unwrap());
+        // After the last transition (type 0, UTC) now+16155 is 2015-06-21 03:59:15 local, so
+        // the day began at 2015-06-21T00:00:00Z = 1434844800.
+        assert_eq!(zone.start_of_day(now + 16_155).unwrap(), 1_434_844_800);
     }
 }

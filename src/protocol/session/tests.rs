@@ -13,6 +13,7 @@ struct Echo {
     fields: Vec<String>,
     rows: Vec<Vec<Vec<u8>>>,
     feeds: usize,
+    warning: Option<String>,
 }
 
 impl Echo {
@@ -35,6 +36,9 @@ impl Command for Echo {
                 Some(("panic", stage)) => self.panic = Some(stage.into()),
                 Some(("leak", _)) => {
                     return Err(format!("bad key {}", request.searchinfo.session_key).into())
+                }
+                Some(("warn", _)) => {
+                    self.warning = Some(format!("key {}", request.searchinfo.session_key))
                 }
                 _ if arg == "skip" => self.skip = true,
                 _ => return Err(format!("unknown option \"{arg}\"").into()),
@@ -77,10 +81,16 @@ impl Command for Echo {
             let cells: Vec<&[u8]> = row.iter().map(Vec::as_slice).collect();
             output.write_row(&cells)?;
         }
-        Ok(vec![Message::new(
+        let mut messages = vec![Message::new(
             Level::Info,
             format!("echoed {} rows", self.rows.len()),
-        )])
+        )];
+        messages.extend(
+            self.warning
+                .iter()
+                .map(|w| Message::new(Level::Warn, w.as_str())),
+        );
+        Ok(messages)
     }
 }
 
@@ -273,7 +283,7 @@ fn every_failure_yields_one_error_reply() {
             "framing",
             b"GET / HTTP/1.1\r\n\r\n".to_vec(),
             String::new(),
-            "malformed chunk header: expected `chunked 1.0,<metadata bytes>,<body bytes>\\n`, found \"GET / HTTP/1.1\\r\\n...\"; the input is not splunkd's chunked protocol (is commands.conf `chunked = true`?)",
+            "malformed chunk header: expected `chunked 1.0,<metadata bytes>,<body bytes>\\n`, found \"G\"; the input is not splunkd's chunked protocol (is commands.conf `chunked = true`?)",
         ),
         (
             "bad json",
@@ -367,6 +377,12 @@ fn every_failure_yields_one_error_reply() {
             "internal error in feed: echo feed exploded; please report this as a bug",
         ),
         (
+            "panic in finish",
+            [getinfo_with(&["panic=finish"], false), execute(true, &rows)].concat(),
+            reply_gi.to_string(),
+            "internal error in finish: echo finish exploded; please report this as a bug",
+        ),
+        (
             "unread rows are still checked",
             [getinfo_with(&["skip"], false), execute(true, &format!("{rows}x\n"))].concat(),
             reply_gi.to_string(),
@@ -386,6 +402,17 @@ fn every_failure_yields_one_error_reply() {
         assert_eq!(result, Err(message.to_string()), "{name}");
         assert!(!out.contains("K3y^Secret"), "{name}");
     }
+}
+
+#[test]
+fn session_key_redacted_in_the_final_messages() {
+    // Regression: a WARN quoting a value that held the key (e.g. a bad bytes_out) leaked it.
+    let input = [getinfo_with(&["warn=1"], false), execute(true, HEADER)].concat();
+    let (out, result) = run(&input);
+    assert_eq!(result, Ok(Outcome::Completed));
+    let out = String::from_utf8(out).unwrap();
+    assert!(!out.contains("K3y^Secret"), "{out}");
+    assert!(out.contains(r#"["WARN","key <session key>"]"#), "{out}");
 }
 
 #[test]
