@@ -76,63 +76,19 @@ fuzz_target!(|data: &[u8]| {
     );
 });
 
-/// The replies of one whole read and of another way of reading must be the same.
-///
-/// Known exception (FUZZ-FINDINGS.md F2): a framing error's text depends on how many bytes
-/// had arrived (`found "g"` vs `found "g\xff"`, `HeaderTooLong` vs `MetadataTooLarge`); then
-/// every reply before the ERROR reply must still be equal, and both runs must end in a
-/// framing ERROR.
+/// The replies of one whole read and of another way of reading must be byte for byte the same.
 fn same_replies(
     whole: &(Vec<u8>, Result<String, String>),
     other: &(Vec<u8>, Result<String, String>),
     how: &str,
 ) {
-    if whole.1 == other.1 {
-        assert!(
-            whole.0 == other.0,
-            "reading {how} changed the output:\n{}\n{}",
-            whole.0.escape_ascii(),
-            other.0.escape_ascii()
-        );
-        return;
-    }
-    match (&whole.1, &other.1) {
-        (Err(a), Err(b)) if is_frame_error(a) && is_frame_error(b) => {
-            let (mut a, mut b) = (chunks(&whole.0), chunks(&other.0));
-            assert!(a.pop().is_some() && b.pop().is_some());
-            assert_eq!(
-                a, b,
-                "reading {how} changed the replies before the framing error"
-            );
-        }
-        _ => panic!(
-            "reading {how} changed the outcome: {:?} vs {:?}",
-            whole.1, other.1
-        ),
-    }
-}
-
-fn is_frame_error(message: &str) -> bool {
-    [
-        "malformed chunk header",
-        "chunk metadata length",
-        "chunk body length",
-        "input ended inside a chunk header",
-        "input ended in the",
-    ]
-    .iter()
-    .any(|prefix| message.starts_with(prefix))
-}
-
-/// The `(metadata, body)` of each chunk of well-formed output.
-fn chunks(output: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut decoder = ChunkDecoder::new(Limits::default());
-    decoder.push(output);
-    let mut all = Vec::new();
-    while let Ok(Some(chunk)) = decoder.poll_chunk() {
-        all.push((chunk.metadata.to_vec(), chunk.body.to_vec()));
-    }
-    all
+    assert_eq!(whole.1, other.1, "reading {how} changed the outcome");
+    assert!(
+        whole.0 == other.0,
+        "reading {how} changed the output:\n{}\n{}",
+        whole.0.escape_ascii(),
+        other.0.escape_ascii()
+    );
 }
 
 fn check_output(input: &[u8], output: &[u8], result: &Result<String, String>) {
