@@ -41,8 +41,11 @@ fuzz_target!(|data: &[u8]| {
     );
 });
 
+/// Value cells of each row, in field order.
+type Rows = Vec<Vec<Vec<u8>>>;
+
 /// Field names and value cells of every row, or `None` when the body is rejected.
-fn read_all(data: &[u8], limits: &Limits) -> Option<(Vec<String>, Vec<Vec<Vec<u8>>>)> {
+fn read_all(data: &[u8], limits: &Limits) -> Option<(Vec<String>, Rows)> {
     let mut reader = BodyReader::new(data, limits).ok()?;
     let fields = reader.fields().to_vec();
     let mut unique = HashSet::new();

@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(options) => {
             assert!(options.deviation_threshold.is_finite() && options.deviation_threshold >= 0.0);
             assert!(options.minimum_data_samples >= 1);
-            assert!(options.now.map_or(true, f64::is_finite));
+            assert!(options.now.is_none_or(f64::is_finite));
             for name in [&options.value, &options.by, &options.time] {
                 assert!(!name.is_empty(), "an empty field name accepted");
             }
