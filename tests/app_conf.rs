@@ -167,16 +167,7 @@ fn searchbnf_documents_every_option_publicly() {
     let bnf = conf("default/searchbnf.conf");
     let syntax = conf_value(&bnf, "emailoutlier-command", "syntax").unwrap();
     let description = conf_value(&bnf, "emailoutlier-command", "description").unwrap();
-    for option in [
-        "deviation_threshold",
-        "minimum_data_samples",
-        "now",
-        "tz",
-        "value",
-        "by",
-        "time",
-        "mode",
-    ] {
+    for option in emailoutlier::detect::options::KNOWN_OPTIONS {
         assert!(
             syntax.contains(&format!("{option}=")),
             "syntax lacks {option}"

@@ -184,7 +184,7 @@ mod tests {
         ] {
             let path = format!("{DISPATCH_INFO}/{file}");
             let Ok(bytes) = std::fs::read(&path) else {
-                println!("note: {path} absent, real info.csv test skipped");
+                eprintln!("note: {path} absent, real info.csv test skipped");
                 return;
             };
             let info = parse_info_csv(&bytes).unwrap();

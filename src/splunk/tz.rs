@@ -623,7 +623,7 @@ mod tests {
     fn real_tz(file: &str) -> Option<String> {
         let path = format!("{DISPATCH_INFO}/{file}");
         let Ok(bytes) = std::fs::read(&path) else {
-            println!("note: {path} absent, real _tz test skipped");
+            eprintln!("note: {path} absent, real _tz test skipped");
             return None;
         };
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
