@@ -34,6 +34,7 @@ use jiff::Timestamp;
 
 use crate::detect::engine::{Engine, EngineError, RowSink, Summary};
 use crate::detect::options::{Mode, Options, OptionsError};
+use crate::protocol::body::BodyWriter;
 use crate::splunk::clock::{self, SearchTime};
 use crate::splunk::tz::{SearchZone, TzError};
 use sample::{SampleSpec, MAX_DAYS, MAX_HOSTS, MAX_NOW};
@@ -259,14 +260,11 @@ fn feed_csv<R: Read>(
 fn finish(engine: Engine, format: Format) -> Result<(Summary, Vec<u8>), CliError> {
     match format {
         Format::Csv => {
-            let mut sink = CsvSink(csv::Writer::from_writer(Vec::new()));
-            let summary = engine
-                .finish(&mut sink)
-                .map_err(|e| CliError::Output(e.into()))?;
-            let output = sink
-                .0
-                .into_inner()
-                .map_err(|e| CliError::Output(e.into_error()))?;
+            let mut output = Vec::new();
+            let mut writer = BodyWriter::new(&mut output);
+            let output_error = |e| CliError::Output(io::Error::other(e));
+            let summary = engine.finish(&mut writer).map_err(output_error)?;
+            writer.finish().map_err(output_error)?;
             Ok((summary, output))
         }
         Format::Json => {
@@ -292,19 +290,6 @@ fn resolve_clock(options: &Options) -> Result<SearchTime, CliError> {
         system_now,
         TimeZone::system(),
     ))
-}
-
-/// CSV rows into memory, quoted only where needed, `\n` after each row.
-struct CsvSink(csv::Writer<Vec<u8>>);
-
-impl RowSink for CsvSink {
-    type Error = csv::Error;
-    fn write_header(&mut self, names: &[&str]) -> Result<(), csv::Error> {
-        self.0.write_record(names)
-    }
-    fn write_row(&mut self, fields: &[&[u8]]) -> Result<(), csv::Error> {
-        self.0.write_record(fields)
-    }
 }
 
 /// A JSON array of objects, one per line; values are the CSV texts, empty ones `null`.

@@ -172,8 +172,7 @@ impl Command for OutlierCommand {
         let Some(run) = self.run.take() else {
             return Err("internal error: the run was not started".into());
         };
-        let mut sink = BodySink(output);
-        let summary = run.engine.finish(&mut sink)?;
+        let summary = run.engine.finish(output)?;
         let mut messages: Vec<Message> = self
             .warnings
             .drain(..)
@@ -196,18 +195,17 @@ impl Command for OutlierCommand {
     }
 }
 
-/// Lets the engine write its rows straight into the reply body.
-struct BodySink<'w, 'a>(&'w mut BodyWriter<'a>);
-
-impl RowSink for BodySink<'_, '_> {
+/// Lets the engine write its rows straight into a reply body (and the CLI's CSV output, so
+/// both print the same bytes).
+impl RowSink for BodyWriter<'_> {
     type Error = BodyError;
 
     fn write_header(&mut self, names: &[&str]) -> Result<(), Self::Error> {
-        self.0.write_header(names)
+        BodyWriter::write_header(self, names)
     }
 
     fn write_row(&mut self, fields: &[&[u8]]) -> Result<(), Self::Error> {
-        self.0.write_row(fields)
+        BodyWriter::write_row(self, fields)
     }
 }
 
