@@ -1,4 +1,4 @@
-//! The crate error: what [`crate::run_protocol`] (and later the CLI) can fail with.
+//! The crate error: what [`crate::run_protocol`] can fail with (the CLI has its own `CliError`).
 //!
 //! Each layer has its own error enum; this one wraps them so `main` maps one type to an exit
 //! code. `Display` is one line a Splunk user can act on.
