@@ -65,29 +65,35 @@ impl OutlierCommand {
         }
     }
 
-    fn start(&mut self) -> Result<&mut Run, CommandError> {
-        if self.run.is_none() {
-            let dispatch = self.read_dispatch_info()?;
-            let option_zone = match &self.options.tz {
-                Some(name) => Some(SearchZone::iana(name)?),
-                None => None,
-            };
-            let time = clock::resolve(
-                self.options.now,
-                option_zone,
-                dispatch.as_ref(),
-                self.environment.system_now,
-                self.environment.system_zone.clone(),
-            );
-            let day_start = time.day_start()?;
-            self.run = Some(Run {
-                engine: Engine::new(&self.options, day_start),
-                time_note: time.describe(),
-            });
-        }
-        self.run
-            .as_mut()
-            .ok_or_else(|| "internal error: the run was not started".into())
+    /// The run of this search, built when the first rows arrive: that is when `now`, the zone
+    /// and so "today" are settled (a getinfo-only run never reads info.csv).
+    fn run(&mut self) -> Result<&mut Run, CommandError> {
+        let run = match self.run.take() {
+            Some(run) => run,
+            None => self.new_run()?,
+        };
+        Ok(self.run.insert(run))
+    }
+
+    fn new_run(&mut self) -> Result<Run, CommandError> {
+        let dispatch = self.read_dispatch_info()?;
+        let option_zone = self
+            .options
+            .tz
+            .as_deref()
+            .map(SearchZone::iana)
+            .transpose()?;
+        let time = clock::resolve(
+            self.options.now,
+            option_zone,
+            dispatch.as_ref(),
+            self.environment.system_now,
+            self.environment.system_zone.clone(),
+        );
+        Ok(Run {
+            engine: Engine::new(&self.options, time.day_start()?),
+            time_note: time.describe(),
+        })
     }
 
     /// `info.csv` when the options leave `now` or `tz` open and the dispatch folder is known.
@@ -149,7 +155,7 @@ impl Command for OutlierCommand {
 
     fn feed(&mut self, body: &mut BodyReader<'_>) -> Result<(), CommandError> {
         let annotate = self.options.mode == Mode::Annotate;
-        let run = self.start()?;
+        let run = self.run()?;
         if body.fields().is_empty() {
             return Ok(());
         }
@@ -168,29 +174,21 @@ impl Command for OutlierCommand {
     }
 
     fn finish(&mut self, output: &mut BodyWriter<'_>) -> Result<Vec<Message>, CommandError> {
-        self.start()?;
-        let Some(run) = self.run.take() else {
-            return Err("internal error: the run was not started".into());
+        let run = match self.run.take() {
+            Some(run) => run,
+            None => self.new_run()?,
         };
         let summary = run.engine.finish(output)?;
-        let mut messages: Vec<Message> = self
-            .warnings
-            .drain(..)
-            .map(|text| Message {
-                level: Level::Warn,
-                text,
-            })
+        let mut warnings = std::mem::take(&mut self.warnings);
+        warnings.extend(summary.warning());
+        let mut messages: Vec<Message> = warnings
+            .into_iter()
+            .map(|text| Message::new(Level::Warn, text))
             .collect();
-        if let Some(text) = summary.warning() {
-            messages.push(Message {
-                level: Level::Warn,
-                text,
-            });
-        }
-        messages.push(Message {
-            level: Level::Info,
-            text: format!("{}; {}", summary.info(), run.time_note),
-        });
+        messages.push(Message::new(
+            Level::Info,
+            format!("{}; {}", summary.info(), run.time_note),
+        ));
         Ok(messages)
     }
 }
