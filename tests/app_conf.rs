@@ -204,8 +204,17 @@ fn correlation_search_uses_only_app_macros_and_fixes_the_window() {
 
     let search = get("search");
     assert!(search.contains("| emailoutlier |"), "{search}");
-    let calls: Vec<&str> = search.split('`').skip(1).step_by(2).collect();
-    assert_eq!(calls.len(), 3, "{search}");
+    let daily = conf_value(&macros, "emailoutlier_daily_bytes", "definition")
+        .expect("macros.conf lacks [emailoutlier_daily_bytes]");
+    assert!(daily.starts_with("tstats "), "{daily}");
+    assert!(
+        search.starts_with("| `emailoutlier_daily_bytes` |"),
+        "{search}"
+    );
+    // Macros of the search and of the macro it starts with.
+    let text = format!("{search} {daily}");
+    let calls: Vec<&str> = text.split('`').skip(1).step_by(2).collect();
+    assert_eq!(calls.len(), 4, "{text}");
     for call in calls {
         let stanza = macro_stanza(call);
         assert!(
