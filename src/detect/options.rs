@@ -10,9 +10,15 @@
 //! | `by` | a field name | `dest_ip` |
 //! | `time` | a field name | `_time` |
 //! | `mode` | `alerts` or `annotate` | `alerts` |
+//! | `method` | `seed` or `predictive` | `seed` |
+//! | `fpr` | a probability, 0 < p < 0.5 (`method=predictive`) | `0.001` |
+//! | `min_bytes` | a number ≥ 0 (`method=predictive`) | `10000000` (10 MB) |
+//! | `baseline` | `all` or `daytype` (`method=predictive`) | `all` |
 //!
 //! A value wrapped in double quotes (`tz="America/New_York"`) has them removed. Unknown,
-//! repeated and `=`-less tokens are errors.
+//! repeated and `=`-less tokens are errors. An option of the other method is an error
+//! (**decision**: `deviation_threshold` with `method=predictive`, or `fpr`, `min_bytes`,
+//! `baseline` without it, would otherwise be silently ignored).
 //!
 //! # Example
 //! ```
@@ -27,7 +33,7 @@
 //! ```
 
 use super::number::parse_number;
-use super::output::alert_fields;
+use super::output::{alert_fields, predictive_fields};
 
 /// Longest part of a bad value quoted back in an error message, in characters.
 const MAX_QUOTED_CHARS: usize = 64;
@@ -44,6 +50,26 @@ pub enum Mode {
     Alerts,
     /// Every input row with all computed fields and `is_outlier`; holds all rows in memory.
     Annotate,
+}
+
+/// How a destination's row is judged against its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MethodName {
+    /// The ESCU search's rule (`avg + deviation_threshold · stdev`, global and per host).
+    #[default]
+    Seed,
+    /// A prediction interval on `ln(1 + bytes)` per host (see [`crate::detect::predictive`]).
+    Predictive,
+}
+
+/// Which prior days a `method=predictive` baseline uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Baseline {
+    /// All prior days of the host.
+    #[default]
+    All,
+    /// Prior days of the same type (weekday or weekend) as the row, when there are enough.
+    Daytype,
 }
 
 /// Validated options of one run.
@@ -65,7 +91,24 @@ pub struct Options {
     pub time: String,
     /// Alerts only, or every row annotated.
     pub mode: Mode,
+    /// The detection method.
+    pub method: MethodName,
+    /// `method=predictive`: the chance that an ordinary day crosses the bound; 0 < p < 0.5.
+    pub fpr: f64,
+    /// `method=predictive`: a row with fewer bytes never alerts; ≥ 0.
+    pub min_bytes: f64,
+    /// `method=predictive`: all prior days, or those of the row's day type.
+    pub baseline: Baseline,
 }
+
+/// Default of `min_bytes`: 10 MB (see README, "Detection quality").
+pub const DEFAULT_MIN_BYTES: f64 = 10e6;
+/// Default of `fpr`.
+pub const DEFAULT_FPR: f64 = 0.001;
+/// Options only `method=seed` reads.
+const SEED_OPTIONS: [&str; 1] = ["deviation_threshold"];
+/// Options only `method=predictive` reads.
+const PREDICTIVE_OPTIONS: [&str; 3] = ["fpr", "min_bytes", "baseline"];
 
 impl Default for Options {
     fn default() -> Options {
@@ -78,12 +121,16 @@ impl Default for Options {
             by: "dest_ip".to_owned(),
             time: "_time".to_owned(),
             mode: Mode::Alerts,
+            method: MethodName::Seed,
+            fpr: DEFAULT_FPR,
+            min_bytes: DEFAULT_MIN_BYTES,
+            baseline: Baseline::All,
         }
     }
 }
 
 /// Names of all options, in the order error messages list them.
-pub const KNOWN_OPTIONS: [&str; 8] = [
+pub const KNOWN_OPTIONS: [&str; 12] = [
     "deviation_threshold",
     "minimum_data_samples",
     "now",
@@ -92,6 +139,10 @@ pub const KNOWN_OPTIONS: [&str; 8] = [
     "by",
     "time",
     "mode",
+    "method",
+    "fpr",
+    "min_bytes",
+    "baseline",
 ];
 
 /// Why the options were rejected.
@@ -134,6 +185,20 @@ pub enum OptionsError {
         /// The field, escaped and truncated.
         field: String,
     },
+    /// An option of one method is given with the other.
+    #[error(
+        "option {name} applies to method={applies} only, and this run uses method={method}; {hint}"
+    )]
+    OtherMethod {
+        /// The option's name.
+        name: &'static str,
+        /// The method the option belongs to.
+        applies: &'static str,
+        /// The method of this run.
+        method: &'static str,
+        /// What to do.
+        hint: &'static str,
+    },
     /// The value is not allowed for this option.
     #[error("invalid value \"{value}\" for option {name}: expected {allowed}")]
     Invalid {
@@ -172,8 +237,42 @@ impl Options {
             }
             options.set(name, unquote(raw_value))?;
         }
+        options.check_method(&seen)?;
         options.check_fields()?;
         Ok(options)
+    }
+
+    /// An option given for the other method is an error, not silently ignored.
+    fn check_method(&self, seen: &[bool; KNOWN_OPTIONS.len()]) -> Result<(), OptionsError> {
+        let given = |name: &str| {
+            KNOWN_OPTIONS
+                .iter()
+                .zip(seen)
+                .any(|(known, &given)| given && *known == name)
+        };
+        let (foreign, applies, method, hint): (&[&'static str], _, _, _) = match self.method {
+            MethodName::Seed => (
+                &PREDICTIVE_OPTIONS,
+                "predictive",
+                "seed",
+                "add method=predictive or remove the option",
+            ),
+            MethodName::Predictive => (
+                &SEED_OPTIONS,
+                "seed",
+                "predictive",
+                "method=predictive uses fpr= instead; remove the option",
+            ),
+        };
+        match foreign.iter().find(|name| given(name)) {
+            Some(&name) => Err(OptionsError::OtherMethod {
+                name,
+                applies,
+                method,
+                hint,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// `value`, `by` and `time` must name three different fields, none named like a computed
@@ -194,7 +293,10 @@ impl Options {
             }
         }
         // The alert fields after the three input ones are computed.
-        let computed = alert_fields(&self.value, &self.by, &self.time).split_off(3);
+        let computed = match self.method {
+            MethodName::Seed => alert_fields(&self.value, &self.by, &self.time).split_off(3),
+            MethodName::Predictive => predictive_fields(&self.value),
+        };
         match named.iter().find(|(_, f)| computed.contains(f)) {
             Some(&(name, field)) => Err(OptionsError::OutputClash {
                 name,
@@ -249,6 +351,32 @@ impl Options {
                     _ => &mut self.time,
                 };
                 value.clone_into(field);
+            }
+            "method" => {
+                self.method = match value {
+                    "seed" => MethodName::Seed,
+                    "predictive" => MethodName::Predictive,
+                    _ => return Err(invalid("seed or predictive")),
+                };
+            }
+            "fpr" => {
+                self.fpr = parse_number(value.as_bytes())
+                    .filter(|p| *p > 0.0 && *p < 0.5)
+                    .ok_or_else(|| {
+                        invalid("a probability above 0 and below 0.5, such as 0.001 or 1e-4")
+                    })?;
+            }
+            "min_bytes" => {
+                self.min_bytes = parse_number(value.as_bytes())
+                    .filter(|b| *b >= 0.0)
+                    .ok_or_else(|| invalid("a number of bytes >= 0, such as 10000000 or 0"))?;
+            }
+            "baseline" => {
+                self.baseline = match value {
+                    "all" => Baseline::All,
+                    "daytype" => Baseline::Daytype,
+                    _ => return Err(invalid("all or daytype")),
+                };
             }
             _ => {
                 self.mode = match value {
@@ -336,6 +464,7 @@ mod tests {
                 by: "dest".into(),
                 time: "day".into(),
                 mode: Mode::Annotate,
+                ..Options::default()
             }
         );
         assert_eq!(
@@ -383,7 +512,7 @@ mod tests {
     fn unknown_repeated_and_bare_tokens() {
         assert_eq!(
             err(&["threshold=3"]),
-            "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, now, tz, value, by, time, mode"
+            "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, now, tz, value, by, time, mode, method, fpr, min_bytes, baseline"
         );
         assert_eq!(
             err(&["mode=alerts", "mode=annotate"]),

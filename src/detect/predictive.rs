@@ -1,0 +1,352 @@
+//! `method=predictive`: a one-sided prediction interval on the log scale, per destination.
+//!
+//! # The rule
+//! For a destination, `y = ln(1 + max(x, 0))` of each prior-day numeric value `x` (the rows
+//! the seed's per-destination statistics use: time before the start of today; a negative
+//! byte count counts as 0). With `n` such values of mean `m` and sample standard deviation
+//! `s`, the upper bound is
+//!
+//! ```text
+//! U = m + t⁻¹(1 − fpr; n − 1) · max(s, S_MIN) · √(1 + 1/n)
+//! ```
+//!
+//! and a row of today is an alert when `ln(1 + x) > U`, the destination has
+//! `num_data_samples ≥ minimum_data_samples` (its rows, today's included) and
+//! `x ≥ min_bytes`. If the prior `y` are independent normal draws and today's `y` is one
+//! more, `P(y > U) = fpr` exactly (with `s ≥ S_MIN`; the floor only lowers it).
+//!
+//! - **Fewer than 2 prior values**: Student's t with 0 degrees of freedom does not exist, so
+//!   such a row gets no verdict: empty `typical_`, `upper_` and `p_value`, never an alert.
+//! - **`S_MIN` = 0.1** ([`S_MIN`]): a floor on `s` (ln units, ≈ 10 % day-to-day variation).
+//!   A destination whose prior days are all equal has `s = 0`, which would make every extra
+//!   byte an alert; with the floor it alerts only on a day about `e^(q·0.1)` times its
+//!   constant (+41 % at fpr 0.001 with 29 prior days, +55 % at fpr 0.0001).
+//! - **Masking** ([`K`] = 5): a multi-day exfiltration would otherwise raise `m` and `s` so
+//!   much that its later days pass. Each destination keeps its `K` largest prior `y`. For
+//!   `j = 1 … K`, the bound `U_j` is computed without the `j` largest prior values; if the
+//!   `j`-th largest exceeds `U_j`, the `j` largest are outliers. The largest such `j` is left
+//!   out (all values of the `j` largest, `n` becoming `n − j`, so `t` has `n − j − 1` degrees of
+//!   freedom) and `U_j` is the final bound; when no `j` qualifies the plain `U` is final. A
+//!   removal that would leave fewer than 2 values is not considered. At most `K` prior days
+//!   are ever left out; `num_data_samples` still counts rows, so `minimum_data_samples` does
+//!   not change meaning.
+//! - **`baseline=daytype`**: a weekday row is judged against the destination's prior weekdays
+//!   and a weekend row (local Saturday, Sunday in the search's zone) against its prior
+//!   weekends; when fewer than `max(minimum_data_samples − 1, 2)` prior values of that type
+//!   exist, against all its prior values.
+//! - `typical_<value>` is `e^m − 1`, `upper_<value>` is `e^U − 1` (both rounded to whole
+//!   bytes), `p_value` is `P(T > (y − m)/(s·√(1 + 1/n)))` for `T` ~ Student's t with `n − 1`
+//!   degrees of freedom (statrs' `sf`).
+//!
+//! Memory per destination: the count, the sums of `y − c` and `(y − c)²` with `c` its first
+//! `y` (the shift keeps the variance well conditioned), and the `K` largest `y`; twice that
+//! with `daytype`.
+
+use std::collections::HashMap;
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use super::calendar::Calendar;
+use super::method::{Day, FieldTexts, Layout, Method, Row};
+use super::output::predictive_fields;
+
+/// Largest prior values kept per destination (and day type) for the masking rule.
+pub const K: usize = 5;
+/// Floor on the standard deviation of `ln(1 + bytes)`.
+pub const S_MIN: f64 = 0.1;
+
+/// Count, shifted sums and the `K` largest values of one set of prior `y`.
+#[derive(Debug, Clone, Copy)]
+struct Logs {
+    n: u64,
+    sum: f64,
+    sum_squares: f64,
+    /// Descending; `-∞` where fewer than `K` values exist.
+    top: [f64; K],
+}
+
+impl Default for Logs {
+    fn default() -> Logs {
+        Logs {
+            n: 0,
+            sum: 0.0,
+            sum_squares: 0.0,
+            top: [f64::NEG_INFINITY; K],
+        }
+    }
+}
+
+impl Logs {
+    #[inline]
+    fn push(&mut self, y: f64, shift: f64) {
+        let d = y - shift;
+        self.n += 1;
+        self.sum += d;
+        self.sum_squares += d * d;
+        if y > self.top[K - 1] {
+            self.insert(y);
+        }
+    }
+
+    fn insert(&mut self, y: f64) {
+        let mut i = K - 1;
+        while i > 0 && self.top[i - 1] < y {
+            self.top[i] = self.top[i - 1];
+            i -= 1;
+        }
+        self.top[i] = y;
+    }
+
+    /// The union of two sets of values (same shift).
+    fn merged(&self, other: &Logs) -> Logs {
+        let mut both = Logs {
+            n: self.n + other.n,
+            sum: self.sum + other.sum,
+            sum_squares: self.sum_squares + other.sum_squares,
+            top: self.top,
+        };
+        for &y in &other.top {
+            if y > both.top[K - 1] {
+                both.insert(y);
+            }
+        }
+        both
+    }
+}
+
+/// One destination's prior values: one [`Logs`] per day type (`T` = 1 or 2).
+#[derive(Debug, Clone)]
+pub(crate) struct Baseline<const T: usize> {
+    /// The first `y` of the destination (NaN before it).
+    shift: f64,
+    parts: [Logs; T],
+}
+
+impl<const T: usize> Default for Baseline<T> {
+    fn default() -> Self {
+        Baseline {
+            shift: f64::NAN,
+            parts: [Logs::default(); T],
+        }
+    }
+}
+
+/// The fitted model of one row: the bound and what the output prints.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    n: u64,
+    mean: f64,
+    /// `max(s, S_MIN) · √(1 + 1/n)`.
+    scale: f64,
+    upper: f64,
+}
+
+/// The predictive method's options and caches; `T` = 1 (`baseline=all`) or 2 (`daytype`).
+#[derive(Debug)]
+pub(crate) struct Predictive<const T: usize> {
+    fpr: f64,
+    min_bytes: f64,
+    minimum_rows: u64,
+    /// Prior values of the row's day type needed to use them alone.
+    minimum_same_type: u64,
+    calendar: Calendar,
+    value_name: String,
+    /// `t⁻¹(1 − fpr; df)` by `df`, filled when first needed.
+    quantiles: HashMap<u64, f64>,
+    /// Today's rows that got a bound and pass `minimum_data_samples`.
+    judged: u64,
+}
+
+impl<const T: usize> Predictive<T> {
+    /// The rule with its options; `calendar` classifies days when `T` = 2.
+    pub fn new(
+        fpr: f64,
+        min_bytes: f64,
+        minimum_rows: u64,
+        calendar: Calendar,
+        value_name: &str,
+    ) -> Self {
+        Predictive {
+            fpr,
+            min_bytes,
+            minimum_rows,
+            minimum_same_type: minimum_rows.saturating_sub(1).max(2),
+            calendar,
+            value_name: value_name.to_owned(),
+            quantiles: HashMap::new(),
+            judged: 0,
+        }
+    }
+
+    /// `t⁻¹(1 − fpr)` with `df ≥ 1` degrees of freedom.
+    fn quantile(&mut self, df: u64) -> Option<f64> {
+        if let Some(&q) = self.quantiles.get(&df) {
+            return Some(q);
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let q = StudentsT::new(0.0, 1.0, df as f64)
+            .ok()?
+            .inverse_cdf(1.0 - self.fpr);
+        if !q.is_finite() {
+            return None;
+        }
+        self.quantiles.insert(df, q);
+        Some(q)
+    }
+
+    /// The bound from `n ≥ 2` values with shifted sums `sum`, `sum_squares`.
+    fn fit(&mut self, shift: f64, n: u64, sum: f64, sum_squares: f64) -> Option<Fit> {
+        if n < 2 {
+            return None;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let count = n as f64;
+        let mean_d = sum / count;
+        let variance = (sum_squares - sum * mean_d).max(0.0) / (count - 1.0);
+        let s = variance.sqrt().max(S_MIN);
+        let scale = s * (1.0 + 1.0 / count).sqrt();
+        let q = self.quantile(n - 1)?;
+        let mean = shift + mean_d;
+        Some(Fit {
+            n,
+            mean,
+            scale,
+            upper: mean + q * scale,
+        })
+    }
+
+    /// The final bound of `logs`: the plain one, or the one without the `j` largest values
+    /// (see the module doc).
+    fn robust_fit(&mut self, shift: f64, logs: &Logs) -> Option<Fit> {
+        let plain = self.fit(shift, logs.n, logs.sum, logs.sum_squares)?;
+        let mut chosen = plain;
+        let (mut n, mut sum, mut sum_squares) = (logs.n, logs.sum, logs.sum_squares);
+        for &y in &logs.top {
+            if y == f64::NEG_INFINITY || n <= 2 {
+                break;
+            }
+            let d = y - shift;
+            n -= 1;
+            sum -= d;
+            sum_squares -= d * d;
+            if let Some(fit) = self.fit(shift, n, sum, sum_squares) {
+                if y > fit.upper {
+                    chosen = fit;
+                }
+            }
+        }
+        Some(chosen)
+    }
+
+    /// The values a row is judged against: its day type's, or all when too few.
+    fn logs_for(&self, baseline: &Baseline<T>, row: &Row) -> Logs {
+        if T == 1 {
+            return baseline.parts.first().copied().unwrap_or_default();
+        }
+        let all = baseline
+            .parts
+            .iter()
+            .fold(Logs::default(), |all, part| all.merged(part));
+        let Some(time) = row.time else {
+            return all;
+        };
+        let part = usize::from(self.calendar.is_weekend(time));
+        match baseline.parts.get(part) {
+            Some(same) if same.n >= self.minimum_same_type => *same,
+            _ => all,
+        }
+    }
+}
+
+/// One row judged by the predictive rule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PredictiveVerdict {
+    rows: Option<u64>,
+    y: f64,
+    fit: Option<Fit>,
+    alert: bool,
+}
+
+impl<const T: usize> Method for Predictive<T> {
+    type Baseline = Baseline<T>;
+    type Verdict = PredictiveVerdict;
+
+    #[inline]
+    fn accumulate(&self, baseline: &mut Baseline<T>, x: f64, time: f64) {
+        let y = x.max(0.0).ln_1p();
+        if baseline.shift.is_nan() {
+            baseline.shift = y;
+        }
+        let part = if T == 1 {
+            0
+        } else {
+            usize::from(self.calendar.is_weekend(time))
+        };
+        if let Some(logs) = baseline.parts.get_mut(part) {
+            logs.push(y, baseline.shift);
+        }
+    }
+
+    fn judge(&mut self, baseline: Option<&Baseline<T>>, row: Row) -> PredictiveVerdict {
+        let mut verdict = PredictiveVerdict {
+            rows: row.rows,
+            y: f64::NAN,
+            fit: None,
+            alert: false,
+        };
+        let (Some(baseline), Some(x), Some(rows)) = (baseline, row.value, row.rows) else {
+            return verdict;
+        };
+        verdict.y = x.max(0.0).ln_1p();
+        let logs = self.logs_for(baseline, &row);
+        verdict.fit = self.robust_fit(baseline.shift, &logs);
+        if let Some(fit) = verdict.fit {
+            if row.day == Day::Today && rows >= self.minimum_rows {
+                self.judged += 1;
+                verdict.alert = x >= self.min_bytes && verdict.y > fit.upper;
+            }
+        }
+        verdict
+    }
+
+    fn is_alert(verdict: &PredictiveVerdict) -> bool {
+        verdict.alert
+    }
+
+    fn write(&self, verdict: &PredictiveVerdict, _layout: Layout, out: &mut FieldTexts) {
+        let fit = verdict.fit;
+        out.bytes(fit.map(|f| f.mean.exp_m1()));
+        out.bytes(fit.map(|f| f.upper.exp_m1()));
+        out.p_value(fit.and_then(|f| p_value(verdict.y, &f)));
+        out.count(verdict.rows);
+    }
+
+    fn field_names(&self, _layout: Layout) -> Vec<String> {
+        predictive_fields(&self.value_name)
+    }
+
+    fn note(&self) -> Option<String> {
+        #[allow(clippy::cast_precision_loss)]
+        let expected = self.judged as f64 * self.fpr;
+        Some(format!(
+            "method=predictive fpr={}: {} of today's rows judged, so about {expected:.2} false alerts expected under the model (judged × fpr){}",
+            self.fpr,
+            self.judged,
+            if T == 2 { ", baseline=daytype" } else { "" }
+        ))
+    }
+}
+
+/// `P(T > (y − m)/scale)` for Student's t with `n − 1` degrees of freedom.
+fn p_value(y: f64, fit: &Fit) -> Option<f64> {
+    let t = (y - fit.mean) / fit.scale;
+    if t.is_nan() {
+        return None;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let df = (fit.n - 1) as f64;
+    StudentsT::new(0.0, 1.0, df).ok().map(|d| d.sf(t))
+}
+
+#[cfg(test)]
+mod tests;
