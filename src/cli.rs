@@ -32,8 +32,9 @@ use std::io::{self, Read, Write};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
+use crate::detect::calendar::Calendar;
 use crate::detect::engine::{Engine, EngineError, RowSink, Summary};
-use crate::detect::options::{Mode, Options, OptionsError};
+use crate::detect::options::{Baseline, Mode, Options, OptionsError};
 use crate::protocol::body::BodyWriter;
 use crate::splunk::clock::{self, SearchTime};
 use crate::splunk::tz::{SearchZone, TzError};
@@ -47,6 +48,8 @@ usage:
       Input: tstats output with dest_ip, _time, bytes_out (a header row first; - is stdin).
       Options: deviation_threshold=3 minimum_data_samples=4 now=<epoch> tz=<IANA zone>
                value=bytes_out by=dest_ip time=_time mode=alerts|annotate
+               method=seed|predictive; with method=predictive:
+               fpr=0.001 min_bytes=10000000 baseline=all|daytype
   emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--missing-percent P]
       Write realistic sample input (defaults: 1000 hosts, 30 days, seed 1,
       now 1767268800 = 2026-01-01T12:00:00Z, 2% of past days missing), e.g.
@@ -193,7 +196,12 @@ fn detect(
     })?;
     let options = Options::parse(tokens.iter().map(String::as_str))?;
     let clock = resolve_clock(&options)?;
-    let mut engine = Engine::new(&options, clock.day_start()?);
+    let day_start = clock.day_start()?;
+    let calendar = match options.baseline {
+        Baseline::Daytype => clock.calendar(day_start),
+        Baseline::All => Calendar::utc(day_start),
+    };
+    let mut engine = Engine::with_calendar(&options, day_start, calendar);
     let csv_error = |source| CliError::Csv {
         path: path.clone(),
         source,
@@ -208,16 +216,17 @@ fn detect(
         feed_csv(&mut engine, options.mode, file)
     }
     .map_err(csv_error)??;
-    let (summary, output) = finish(engine, format)?;
+    let (summary, note, output) = finish(engine, format)?;
     stdout.write_all(&output).map_err(CliError::Output)?;
     stdout.flush().map_err(CliError::Output)?;
     // Diagnostics are best effort: a closed stderr must not fail a finished run.
     if let Some(warning) = summary.warning() {
         let _ = writeln!(stderr, "emailoutlier: WARN: {warning}");
     }
+    let note = note.map(|note| format!("; {note}")).unwrap_or_default();
     let _ = writeln!(
         stderr,
-        "emailoutlier: INFO: {}; {}",
+        "emailoutlier: INFO: {}{note}; {}",
         summary.info(),
         clock.describe()
     );
@@ -257,22 +266,24 @@ fn feed_csv<R: Read>(
     Ok(Ok(()))
 }
 
-fn finish(engine: Engine, format: Format) -> Result<(Summary, Vec<u8>), CliError> {
+fn finish(engine: Engine, format: Format) -> Result<(Summary, Option<String>, Vec<u8>), CliError> {
     match format {
         Format::Csv => {
             let mut output = Vec::new();
             let mut writer = BodyWriter::new(&mut output);
             let output_error = |e| CliError::Output(io::Error::other(e));
-            let summary = engine.finish(&mut writer).map_err(output_error)?;
+            let (summary, note) = engine.finish_with_note(&mut writer).map_err(output_error)?;
             writer.finish().map_err(output_error)?;
-            Ok((summary, output))
+            Ok((summary, note, output))
         }
         Format::Json => {
             let mut sink = JsonSink::default();
-            let summary = engine.finish(&mut sink).map_err(CliError::Output)?;
+            let (summary, note) = engine
+                .finish_with_note(&mut sink)
+                .map_err(CliError::Output)?;
             sink.out
                 .extend_from_slice(if sink.rows == 0 { b"[]\n" } else { b"\n]\n" });
-            Ok((summary, sink.out))
+            Ok((summary, note, sink.out))
         }
     }
 }

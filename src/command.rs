@@ -9,8 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::detect::calendar::Calendar;
 use crate::detect::engine::{Columns, Engine, RowSink};
-use crate::detect::options::{Mode, Options};
+use crate::detect::options::{Baseline, Mode, Options};
 use crate::protocol::body::{BodyError, BodyReader, BodyWriter};
 use crate::protocol::message::{CommandType, GetInfo, GetInfoReply, Level, Message};
 use crate::protocol::session::{Command, CommandError};
@@ -90,8 +91,13 @@ impl OutlierCommand {
             self.environment.system_now,
             self.environment.system_zone.clone(),
         );
+        let day_start = time.day_start()?;
+        let calendar = match self.options.baseline {
+            Baseline::Daytype => time.calendar(day_start),
+            Baseline::All => Calendar::utc(day_start),
+        };
         Ok(Run {
-            engine: Engine::new(&self.options, time.day_start()?),
+            engine: Engine::with_calendar(&self.options, day_start, calendar),
             time_note: time.describe(),
         })
     }
@@ -178,16 +184,17 @@ impl Command for OutlierCommand {
             Some(run) => run,
             None => self.new_run()?,
         };
-        let summary = run.engine.finish(output)?;
+        let (summary, note) = run.engine.finish_with_note(output)?;
         let mut warnings = std::mem::take(&mut self.warnings);
         warnings.extend(summary.warning());
         let mut messages: Vec<Message> = warnings
             .into_iter()
             .map(|text| Message::new(Level::Warn, text))
             .collect();
+        let note = note.map(|note| format!("; {note}")).unwrap_or_default();
         messages.push(Message::new(
             Level::Info,
-            format!("{}; {}", summary.info(), run.time_note),
+            format!("{}{note}; {}", summary.info(), run.time_note),
         ));
         Ok(messages)
     }

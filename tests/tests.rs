@@ -4,5 +4,6 @@ mod app_conf;
 mod conformance;
 mod hostile;
 mod install;
+mod predictive;
 mod session;
 mod util;

@@ -579,4 +579,78 @@ mod tests {
             "invalid value \"a\\nb\\\"c\" for option mode: expected alerts or annotate"
         );
     }
+
+    #[test]
+    fn predictive_options() {
+        let options = Options::parse([
+            "method=predictive",
+            "fpr=1e-4",
+            "min_bytes=0",
+            "baseline=daytype",
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                options.method,
+                options.fpr,
+                options.min_bytes,
+                options.baseline
+            ),
+            (MethodName::Predictive, 1e-4, 0.0, Baseline::Daytype)
+        );
+        let defaults = Options::parse(["method=predictive"]).unwrap();
+        assert_eq!(
+            (defaults.fpr, defaults.min_bytes, defaults.baseline),
+            (0.001, 10e6, Baseline::All)
+        );
+        assert_eq!(Options::parse([]).unwrap().method, MethodName::Seed);
+        for bad in ["0", "0.5", "0.7", "-0.1", "1", "nan", "x", "", "1e-400"] {
+            assert_eq!(
+                err(&["method=predictive", &format!("fpr={bad}")]),
+                format!("invalid value \"{bad}\" for option fpr: expected a probability above 0 and below 0.5, such as 0.001 or 1e-4")
+            );
+        }
+        assert_eq!(
+            err(&["method=predictive", "min_bytes=-1"]),
+            "invalid value \"-1\" for option min_bytes: expected a number of bytes >= 0, such as 10000000 or 0"
+        );
+        assert_eq!(
+            err(&["method=predictive", "baseline=weekly"]),
+            "invalid value \"weekly\" for option baseline: expected all or daytype"
+        );
+        assert_eq!(
+            err(&["method=robust"]),
+            "invalid value \"robust\" for option method: expected seed or predictive"
+        );
+    }
+
+    #[test]
+    fn options_of_the_other_method_are_errors() {
+        for option in ["fpr=0.01", "min_bytes=0", "baseline=all"] {
+            let name = option.split('=').next().unwrap();
+            for method in [&[][..], &["method=seed"]] {
+                let tokens = [method, &[option]].concat();
+                assert_eq!(
+                    err(&tokens),
+                    format!("option {name} applies to method=predictive only, and this run uses method=seed; add method=predictive or remove the option")
+                );
+            }
+        }
+        assert_eq!(
+            err(&["deviation_threshold=3", "method=predictive"]),
+            "option deviation_threshold applies to method=seed only, and this run uses method=predictive; method=predictive uses fpr= instead; remove the option"
+        );
+        // The computed fields of the predictive output clash with input field names.
+        assert_eq!(
+            err(&["method=predictive", "by=p_value"]),
+            "option by names the field \"p_value\", which the command outputs itself; rename it first (| rename p_value AS other) and pass the new name"
+        );
+        assert!(
+            Options::parse(["method=predictive", "value=bytes", "by=typical_bytes_out"]).is_ok()
+        );
+        assert!(Options::parse(["method=predictive", "by=typical_bytes"]).is_ok());
+        assert!(
+            err(&["method=predictive", "value=bytes", "by=upper_bytes"]).contains("outputs itself")
+        );
+    }
 }

@@ -183,10 +183,11 @@ impl<const T: usize> Predictive<T> {
         if let Some(&q) = self.quantiles.get(&df) {
             return Some(q);
         }
+        // −t⁻¹(fpr) rather than t⁻¹(1 − fpr): 1 − fpr rounds away the digits of a small fpr.
         #[allow(clippy::cast_precision_loss)]
-        let q = StudentsT::new(0.0, 1.0, df as f64)
+        let q = -StudentsT::new(0.0, 1.0, df as f64)
             .ok()?
-            .inverse_cdf(1.0 - self.fpr);
+            .inverse_cdf(self.fpr);
         if !q.is_finite() {
             return None;
         }
