@@ -22,14 +22,16 @@
 //!   byte an alert; with the floor it alerts only on a day about `e^(q·0.1)` times its
 //!   constant (+41 % at fpr 0.001 with 29 prior days, +55 % at fpr 0.0001).
 //! - **Masking** ([`K`] = 5): a multi-day exfiltration would otherwise raise `m` and `s` so
-//!   much that its later days pass. Each destination keeps its `K` largest prior `y`. For
-//!   `j = 1 … K`, the bound `U_j` is computed without the `j` largest prior values; if the
-//!   `j`-th largest exceeds `U_j`, the `j` largest are outliers. The largest such `j` is left
-//!   out (all values of the `j` largest, `n` becoming `n − j`, so `t` has `n − j − 1` degrees of
-//!   freedom) and `U_j` is the final bound; when no `j` qualifies the plain `U` is final. A
-//!   removal that would leave fewer than 2 values is not considered. At most `K` prior days
-//!   are ever left out; `num_data_samples` still counts rows, so `minimum_data_samples` does
-//!   not change meaning.
+//!   much that its later days pass (three 50× days among 29 lift the plain bound above
+//!   them). Each destination keeps its `K` largest prior `y`. For `j = 1 … K`, the test bound
+//!   `V_j` is the bound at tail probability `fpr / n` (Bonferroni over the `n` prior days, so
+//!   that an ordinary host loses a day with probability about `fpr`) computed without the `j`
+//!   largest prior values; if the `j`-th largest exceeds `V_j`, the `j` largest are outliers.
+//!   The largest such `j` is left out: `n` becomes `n − j` (so `t` has `n − j − 1` degrees of
+//!   freedom), `m` and `s` are recomputed once without them, and the bound at `fpr` from
+//!   those is final. When no `j` qualifies the plain `U` is final. A removal that would leave
+//!   fewer than 2 values is not considered. At most `K` prior days are ever left out;
+//!   `num_data_samples` still counts rows, so `minimum_data_samples` does not change meaning.
 //! - **`baseline=daytype`**: a weekday row is judged against the destination's prior weekdays
 //!   and a weekend row (local Saturday, Sunday in the search's zone) against its prior
 //!   weekends; when fewer than `max(minimum_data_samples − 1, 2)` prior values of that type
@@ -151,8 +153,8 @@ pub(crate) struct Predictive<const T: usize> {
     minimum_same_type: u64,
     calendar: Calendar,
     value_name: String,
-    /// `t⁻¹(1 − fpr; df)` by `df`, filled when first needed.
-    quantiles: HashMap<u64, f64>,
+    /// `t⁻¹(1 − level; df)` by `(df, level bits)`, filled when first needed.
+    quantiles: HashMap<(u64, u64), f64>,
     /// Today's rows that got a bound and pass `minimum_data_samples`.
     judged: u64,
 }
@@ -178,25 +180,36 @@ impl<const T: usize> Predictive<T> {
         }
     }
 
-    /// `t⁻¹(1 − fpr)` with `df ≥ 1` degrees of freedom.
-    fn quantile(&mut self, df: u64) -> Option<f64> {
-        if let Some(&q) = self.quantiles.get(&df) {
+    /// `t⁻¹(1 − level)` with `df ≥ 1` degrees of freedom, cached by `(df, level)`.
+    fn quantile(&mut self, df: u64, level: f64) -> Option<f64> {
+        let key = (df, level.to_bits());
+        if let Some(&q) = self.quantiles.get(&key) {
             return Some(q);
         }
-        // −t⁻¹(fpr) rather than t⁻¹(1 − fpr): 1 − fpr rounds away the digits of a small fpr.
+        // −t⁻¹(level) rather than t⁻¹(1 − level): 1 − level rounds away a small level's digits.
         #[allow(clippy::cast_precision_loss)]
-        let q = -StudentsT::new(0.0, 1.0, df as f64)
-            .ok()?
-            .inverse_cdf(self.fpr);
+        let q = -StudentsT::new(0.0, 1.0, df as f64).ok()?.inverse_cdf(level);
         if !q.is_finite() {
             return None;
         }
-        self.quantiles.insert(df, q);
+        self.quantiles.insert(key, q);
         Some(q)
     }
 
-    /// The bound from `n ≥ 2` values with shifted sums `sum`, `sum_squares`.
+    /// The bound at `fpr` from `n ≥ 2` values with shifted sums `sum`, `sum_squares`.
     fn fit(&mut self, shift: f64, n: u64, sum: f64, sum_squares: f64) -> Option<Fit> {
+        self.fit_at(self.fpr, shift, n, sum, sum_squares)
+    }
+
+    /// The bound at tail probability `level`.
+    fn fit_at(
+        &mut self,
+        level: f64,
+        shift: f64,
+        n: u64,
+        sum: f64,
+        sum_squares: f64,
+    ) -> Option<Fit> {
         if n < 2 {
             return None;
         }
@@ -206,7 +219,7 @@ impl<const T: usize> Predictive<T> {
         let variance = (sum_squares - sum * mean_d).max(0.0) / (count - 1.0);
         let s = variance.sqrt().max(S_MIN);
         let scale = s * (1.0 + 1.0 / count).sqrt();
-        let q = self.quantile(n - 1)?;
+        let q = self.quantile(n - 1, level)?;
         let mean = shift + mean_d;
         Some(Fit {
             n,
@@ -220,7 +233,9 @@ impl<const T: usize> Predictive<T> {
     /// (see the module doc).
     fn robust_fit(&mut self, shift: f64, logs: &Logs) -> Option<Fit> {
         let plain = self.fit(shift, logs.n, logs.sum, logs.sum_squares)?;
-        let mut chosen = plain;
+        #[allow(clippy::cast_precision_loss)]
+        let outlier_level = self.fpr / logs.n as f64;
+        let mut chosen = None;
         let (mut n, mut sum, mut sum_squares) = (logs.n, logs.sum, logs.sum_squares);
         for &y in &logs.top {
             if y == f64::NEG_INFINITY || n <= 2 {
@@ -230,13 +245,16 @@ impl<const T: usize> Predictive<T> {
             n -= 1;
             sum -= d;
             sum_squares -= d * d;
-            if let Some(fit) = self.fit(shift, n, sum, sum_squares) {
-                if y > fit.upper {
-                    chosen = fit;
+            if let Some(test) = self.fit_at(outlier_level, shift, n, sum, sum_squares) {
+                if y > test.upper {
+                    chosen = Some((n, sum, sum_squares));
                 }
             }
         }
-        Some(chosen)
+        match chosen {
+            Some((n, sum, sum_squares)) => self.fit(shift, n, sum, sum_squares),
+            None => Some(plain),
+        }
     }
 
     /// The values a row is judged against: its day type's, or all when too few.

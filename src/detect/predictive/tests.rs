@@ -158,7 +158,7 @@ fn a_constant_host_alerts_on_a_clearly_larger_day_not_on_one_more_byte() {
     let prior: Vec<(&str, i64, f64)> = (1..=9).map(|d| ("c", d, 1e6)).collect();
     let y = 1e6f64.ln_1p();
     let mut method = Predictive::<1>::new(0.001, 0.0, 4, Calendar::utc(TODAY), "bytes_out");
-    let q = method.quantile(8).unwrap();
+    let q = method.quantile(8, 0.001).unwrap();
     let upper = y + q * S_MIN * (1.0 + 1.0 / 9.0f64).sqrt();
     let with_today = |x: f64| {
         let mut rows = prior.clone();
@@ -385,10 +385,75 @@ fn annotate_and_alerts_agree_on_the_same_rows() {
 fn tiny_fpr_keeps_a_finite_bound() {
     for (fpr, df) in [(1e-12, 28), (1e-9, 2), (0.499, 1), (1e-6, 1_000_000)] {
         let mut method = Predictive::<1>::new(fpr, 0.0, 4, Calendar::utc(TODAY), "bytes_out");
-        let q = method.quantile(df).unwrap();
+        let q = method.quantile(df, fpr).unwrap();
         assert!(q.is_finite() && q > 0.0, "fpr {fpr} df {df}: {q}");
         // The tail beyond the quantile is fpr again.
         let back = StudentsT::new(0.0, 1.0, df as f64).unwrap().sf(q);
         assert!(close(back, fpr, 1e-6), "fpr {fpr} df {df}: sf(q) = {back}");
+    }
+}
+
+/// splitmix64: a small deterministic generator for the calibration test.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in (0, 1).
+    fn uniform(&mut self) -> f64 {
+        ((self.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+    /// Standard normal (Box–Muller).
+    fn normal(&mut self) -> f64 {
+        (-2.0 * self.uniform().ln()).sqrt() * (std::f64::consts::TAU * self.uniform()).cos()
+    }
+}
+
+#[test]
+fn calibrated_on_data_that_follows_the_model() {
+    // 20,000 hosts × 30 days of log-normal bytes (ln-mean 14..22, ln-sd 0.2..1), no bursts,
+    // no weekends: the share of hosts whose ordinary today alerts should be about fpr.
+    let mut rng = Rng(7);
+    let hosts: Vec<(String, f64, f64)> = (0..20_000)
+        .map(|i| {
+            let mu = 14.0 + 8.0 * rng.uniform();
+            let sigma = 0.2 + 0.8 * rng.uniform();
+            (format!("h{i}"), mu, sigma)
+        })
+        .collect();
+    let mut rows: Vec<(String, i64, String)> = Vec::new();
+    for (name, mu, sigma) in &hosts {
+        for back in (0..30).rev() {
+            let x = (mu + sigma * rng.normal()).exp_m1().round();
+            rows.push((name.clone(), TODAY - back * DAY, format!("{x}")));
+        }
+    }
+    for (fpr, low, high) in [(0.01, 100, 400), (0.001, 10, 40)] {
+        let fpr_option = format!("fpr={fpr}");
+        let options = Options::parse(["method=predictive", "min_bytes=0", &fpr_option]).unwrap();
+        let mut engine = Engine::new(&options, TODAY);
+        let header: Vec<String> = ["dest_ip", "_time", "bytes_out"].map(String::from).into();
+        engine.bind(&header).unwrap();
+        for (host, time, value) in &rows {
+            engine.feed(
+                host.as_bytes(),
+                time.to_string().as_bytes(),
+                value.as_bytes(),
+                &[],
+            );
+        }
+        let mut lines = Lines::default();
+        let alerts = engine.finish(&mut lines).unwrap().alerts;
+        // Expected 200 and 20; within a factor of 2 either way.
+        assert!(
+            (low..=high).contains(&alerts),
+            "fpr {fpr}: {alerts} alerts of 20000"
+        );
+        eprintln!("calibration: fpr {fpr}: {alerts} false alerts of 20000 hosts");
     }
 }
