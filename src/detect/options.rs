@@ -11,7 +11,7 @@
 //! | `time` | a field name | `_time` |
 //! | `mode` | `alerts` or `annotate` | `alerts` |
 //! | `method` | `seed` or `predictive` | `seed` |
-//! | `fpr` | a probability, 0 < p < 0.5 (`method=predictive`) | `0.001` |
+//! | `fpr` | a probability, 1e-12 ≤ p < 0.5 (`method=predictive`) | `0.001` |
 //! | `min_bytes` | a number ≥ 0 (`method=predictive`) | `10000000` (10 MB) |
 //! | `baseline` | `all` or `daytype` (`method=predictive`) | `all` |
 //!
@@ -93,7 +93,7 @@ pub struct Options {
     pub mode: Mode,
     /// The detection method.
     pub method: MethodName,
-    /// `method=predictive`: the chance that an ordinary day crosses the bound; 0 < p < 0.5.
+    /// `method=predictive`: the chance that an ordinary day crosses the bound; 1e-12 ≤ p < 0.5.
     pub fpr: f64,
     /// `method=predictive`: a row with fewer bytes never alerts; ≥ 0.
     pub min_bytes: f64,
@@ -105,6 +105,9 @@ pub struct Options {
 pub const DEFAULT_MIN_BYTES: f64 = 10e6;
 /// Default of `fpr`.
 pub const DEFAULT_FPR: f64 = 0.001;
+/// Smallest `fpr`: statrs' t quantile is accurate down to about 1e-20 (see
+/// [`crate::detect::predictive`]), and the masking test uses `fpr / n`.
+pub const MIN_FPR: f64 = 1e-12;
 /// Options only `method=seed` reads.
 const SEED_OPTIONS: [&str; 1] = ["deviation_threshold"];
 /// Options only `method=predictive` reads.
@@ -361,9 +364,9 @@ impl Options {
             }
             "fpr" => {
                 self.fpr = parse_number(value.as_bytes())
-                    .filter(|p| *p > 0.0 && *p < 0.5)
+                    .filter(|p| (MIN_FPR..0.5).contains(p))
                     .ok_or_else(|| {
-                        invalid("a probability above 0 and below 0.5, such as 0.001 or 1e-4")
+                        invalid("a probability from 1e-12 to below 0.5, such as 0.001 or 1e-4")
                     })?;
             }
             "min_bytes" => {
@@ -604,12 +607,26 @@ mod tests {
             (0.001, 10e6, Baseline::All)
         );
         assert_eq!(Options::parse([]).unwrap().method, MethodName::Seed);
-        for bad in ["0", "0.5", "0.7", "-0.1", "1", "nan", "x", "", "1e-400"] {
+        for bad in [
+            "0", "0.5", "0.7", "-0.1", "1", "nan", "x", "", "1e-400", "9e-13",
+        ] {
             assert_eq!(
                 err(&["method=predictive", &format!("fpr={bad}")]),
-                format!("invalid value \"{bad}\" for option fpr: expected a probability above 0 and below 0.5, such as 0.001 or 1e-4")
+                format!("invalid value \"{bad}\" for option fpr: expected a probability from 1e-12 to below 0.5, such as 0.001 or 1e-4")
             );
         }
+        assert_eq!(
+            Options::parse(["method=predictive", "fpr=1e-12"])
+                .unwrap()
+                .fpr,
+            1e-12
+        );
+        assert_eq!(
+            Options::parse(["method=predictive", "fpr=0.4999"])
+                .unwrap()
+                .fpr,
+            0.4999
+        );
         assert_eq!(
             err(&["method=predictive", "min_bytes=-1"]),
             "invalid value \"-1\" for option min_bytes: expected a number of bytes >= 0, such as 10000000 or 0"

@@ -56,6 +56,10 @@ use super::output::predictive_fields;
 pub const K: usize = 5;
 /// Floor on the standard deviation of `ln(1 + bytes)`.
 pub const S_MIN: f64 = 0.1;
+/// Degrees of freedom beyond which the t quantile is taken at this value.
+pub const MAX_DF: u64 = 100_000;
+/// Smallest tail probability a quantile is computed for (the masking test's `fpr / n`).
+pub const MIN_LEVEL: f64 = 1e-20;
 
 /// Count, shifted sums and the `K` largest values of one set of prior `y`.
 #[derive(Debug, Clone, Copy)]
@@ -181,14 +185,28 @@ impl<const T: usize> Predictive<T> {
     }
 
     /// `t⁻¹(1 − level)` with `df ≥ 1` degrees of freedom, cached by `(df, level)`.
+    ///
+    /// statrs 0.19's `inverse_cdf` (through `inv_beta_reg`) is accurate to about 1e-6 of the
+    /// tail for 2 ≤ df ≤ 10⁵ and levels down to 1e-20, but not beyond (measured: with 1 degree
+    /// of freedom it stops growing near 9.2e7, a tail of 3.5e-9; with 10⁷ the tail is 10 % off
+    /// at 0.077; near 1e-300 it panics). So: df = 1 uses the Cauchy closed form, df is capped
+    /// at [`MAX_DF`] (t with 10⁵ degrees of freedom is within 1e-5 of any larger one), and the
+    /// level is at least [`MIN_LEVEL`] (the options allow fpr ≥ 1e-12).
     fn quantile(&mut self, df: u64, level: f64) -> Option<f64> {
+        let df = df.min(MAX_DF);
+        let level = level.max(MIN_LEVEL);
         let key = (df, level.to_bits());
         if let Some(&q) = self.quantiles.get(&key) {
             return Some(q);
         }
         // −t⁻¹(level) rather than t⁻¹(1 − level): 1 − level rounds away a small level's digits.
         #[allow(clippy::cast_precision_loss)]
-        let q = -StudentsT::new(0.0, 1.0, df as f64).ok()?.inverse_cdf(level);
+        let q = if df == 1 {
+            // tan(π(1/2 − level)) = 1 / tan(π · level), without the rounding of 1/2 − level.
+            1.0 / (std::f64::consts::PI * level).tan()
+        } else {
+            -StudentsT::new(0.0, 1.0, df as f64).ok()?.inverse_cdf(level)
+        };
         if !q.is_finite() {
             return None;
         }
@@ -292,7 +310,7 @@ impl<const T: usize> Method for Predictive<T> {
 
     #[inline]
     fn accumulate(&self, baseline: &mut Baseline<T>, x: f64, time: f64) {
-        let y = x.max(0.0).ln_1p();
+        let y = log_bytes(x);
         if baseline.shift.is_nan() {
             baseline.shift = y;
         }
@@ -316,7 +334,7 @@ impl<const T: usize> Method for Predictive<T> {
         let (Some(baseline), Some(x), Some(rows)) = (baseline, row.value, row.rows) else {
             return verdict;
         };
-        verdict.y = x.max(0.0).ln_1p();
+        verdict.y = log_bytes(x);
         let logs = self.logs_for(baseline, &row);
         verdict.fit = self.robust_fit(baseline.shift, &logs);
         if let Some(fit) = verdict.fit {
@@ -354,6 +372,14 @@ impl<const T: usize> Method for Predictive<T> {
             if T == 2 { ", baseline=daytype" } else { "" }
         ))
     }
+}
+
+/// `y = ln(1 + max(x, 0))`. `ln` of `1 + x` rather than `ln_1p(x)`: `1 + x` is exact for
+/// whole byte counts below 2^53, and `log` is about twice as fast as `log1p` (20 vs 39 ns a
+/// value measured on the project VM).
+#[inline]
+pub(crate) fn log_bytes(x: f64) -> f64 {
+    (1.0 + x.max(0.0)).ln()
 }
 
 /// `P(T > (y − m)/scale)` for Student's t with `n − 1` degrees of freedom.

@@ -73,7 +73,12 @@ fn t1_quantile(p: f64) -> f64 {
     (std::f64::consts::PI * (p - 0.5)).tan()
 }
 fn t1_sf(t: f64) -> f64 {
-    0.5 - t.atan() / std::f64::consts::PI
+    // For t > 0, 1/2 − atan(t)/π = atan(1/t)/π without the cancellation.
+    if t > 0.0 {
+        (1.0 / t).atan() / std::f64::consts::PI
+    } else {
+        0.5 - t.atan() / std::f64::consts::PI
+    }
 }
 
 fn close(got: f64, want: f64, relative: f64) -> bool {
@@ -156,7 +161,7 @@ fn bound_and_p_value_match_the_closed_form_with_one_degree_of_freedom() {
 fn a_constant_host_alerts_on_a_clearly_larger_day_not_on_one_more_byte() {
     // Nine prior days of exactly 1,000,000 bytes: s = 0, so s_eff = S_MIN.
     let prior: Vec<(&str, i64, f64)> = (1..=9).map(|d| ("c", d, 1e6)).collect();
-    let y = 1e6f64.ln_1p();
+    let y = log_bytes(1e6);
     let mut method = Predictive::<1>::new(0.001, 0.0, 4, Calendar::utc(TODAY), "bytes_out");
     let q = method.quantile(8, 0.001).unwrap();
     let upper = y + q * S_MIN * (1.0 + 1.0 / 9.0f64).sqrt();
@@ -287,7 +292,7 @@ fn an_ordinary_host_keeps_all_its_days() {
     let logs = baseline.parts[0];
     assert_eq!(
         logs.top,
-        [18.3, 18.3, 18.3, 18.25, 18.25].map(|y| bytes(y).ln_1p())
+        [18.3, 18.3, 18.3, 18.25, 18.25].map(|y| log_bytes(bytes(y)))
     );
     assert_eq!(method.robust_fit(baseline.shift, &logs).unwrap().n, 29);
 }
@@ -383,14 +388,38 @@ fn annotate_and_alerts_agree_on_the_same_rows() {
 
 #[test]
 fn tiny_fpr_keeps_a_finite_bound() {
-    for (fpr, df) in [(1e-12, 28), (1e-9, 2), (0.499, 1), (1e-6, 1_000_000)] {
+    // Regression: fpr 1e-300 panicked inside statrs; the options now stop at 1e-12 and the
+    // masking level at 1e-20. df = 1 is the closed form, df above 10⁵ is capped.
+    for (fpr, df) in [
+        (1e-12, 28),
+        (1e-9, 2),
+        (1e-20, 3),
+        (0.499, 1),
+        (1e-12, 1),
+        (1e-6, 100_000),
+    ] {
         let mut method = Predictive::<1>::new(fpr, 0.0, 4, Calendar::utc(TODAY), "bytes_out");
         let q = method.quantile(df, fpr).unwrap();
         assert!(q.is_finite() && q > 0.0, "fpr {fpr} df {df}: {q}");
         // The tail beyond the quantile is fpr again.
-        let back = StudentsT::new(0.0, 1.0, df as f64).unwrap().sf(q);
-        assert!(close(back, fpr, 1e-6), "fpr {fpr} df {df}: sf(q) = {back}");
+        let back = if df == 1 {
+            t1_sf(q)
+        } else {
+            StudentsT::new(0.0, 1.0, df as f64).unwrap().sf(q)
+        };
+        assert!(close(back, fpr, 1e-5), "fpr {fpr} df {df}: sf(q) = {back}");
     }
+    let mut method = Predictive::<1>::new(1e-12, 0.0, 4, Calendar::utc(TODAY), "bytes_out");
+    assert!(close(
+        method.quantile(1, 1e-12).unwrap(),
+        t1_quantile(1.0 - 1e-12),
+        1e-3
+    ));
+    assert_eq!(
+        method.quantile(10_000_000, 0.01),
+        method.quantile(MAX_DF, 0.01)
+    );
+    assert_eq!(method.quantile(5, 1e-300), method.quantile(5, MIN_LEVEL));
 }
 
 /// splitmix64: a small deterministic generator for the calibration test.
