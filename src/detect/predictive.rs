@@ -388,8 +388,9 @@ fn p_value(y: f64, fit: &Fit) -> Option<f64> {
     if t.is_nan() {
         return None;
     }
+    // Capped like the quantile's (see `Predictive::quantile`).
     #[allow(clippy::cast_precision_loss)]
-    let df = (fit.n - 1) as f64;
+    let df = (fit.n - 1).min(MAX_DF) as f64;
     StudentsT::new(0.0, 1.0, df).ok().map(|d| d.sf(t))
 }
 
