@@ -32,9 +32,8 @@ use std::io::{self, Read, Write};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use crate::detect::calendar::Calendar;
 use crate::detect::engine::{Engine, EngineError, RowSink, Summary};
-use crate::detect::options::{Baseline, Mode, Options, OptionsError};
+use crate::detect::options::{Mode, Options, OptionsError};
 use crate::protocol::body::BodyWriter;
 use crate::splunk::clock::{self, SearchTime};
 use crate::splunk::tz::{SearchZone, TzError};
@@ -47,7 +46,8 @@ usage:
       Find days on which an email server sent a host far more bytes than usual.
       Input: tstats output with dest_ip, _time, bytes_out (a header row first; - is stdin).
       Options: deviation_threshold=3 minimum_data_samples=4 now=<epoch> tz=<IANA zone>
-               value=bytes_out by=dest_ip time=_time mode=alerts|annotate
+               value=bytes_out by=dest_ip time=_time mode=alerts|annotate|backtest
+               baseline_days=30 (mode=backtest: days before each row's day in its window)
                method=seed|predictive; with method=predictive:
                fpr=0.001 min_bytes=10000000 baseline=all|daytype
   emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--missing-percent P]
@@ -196,12 +196,8 @@ fn detect(
     })?;
     let options = Options::parse(tokens.iter().map(String::as_str))?;
     let clock = resolve_clock(&options)?;
-    let day_start = clock.day_start()?;
-    let calendar = match options.baseline {
-        Baseline::Daytype => clock.calendar(day_start),
-        Baseline::All => Calendar::utc(day_start),
-    };
-    let mut engine = Engine::with_calendar(&options, day_start, calendar);
+    let mut engine =
+        Engine::new(&options, clock.day_start()?).with_calendar(Box::new(clock.zone.clone()));
     let csv_error = |source| CliError::Csv {
         path: path.clone(),
         source,
@@ -257,7 +253,7 @@ fn feed_csv<R: Read>(
         let (by, time, value) = (field(columns.by), field(columns.time), field(columns.value));
         match mode {
             Mode::Alerts => engine.feed(by, time, value, &[]),
-            Mode::Annotate => {
+            Mode::Annotate | Mode::Backtest => {
                 let row: Vec<&[u8]> = record.iter().collect();
                 engine.feed(by, time, value, &row);
             }

@@ -2,8 +2,11 @@
 //! the SPL's filter applied with the final statistics at the end.
 //!
 //! Memory is O(destinations + today's rows) in [`Mode::Alerts`] (a prior-day row only updates
-//! accumulators and is forgotten), and O(all rows) in [`Mode::Annotate`], which must print
-//! every row. Field text is stored in one byte arena, not one allocation per row.
+//! accumulators and is forgotten), and O(all rows) in [`Mode::Annotate`] and
+//! [`Mode::Backtest`], which must print every row. Field text is stored in one byte arena, not
+//! one allocation per row. [`Mode::Backtest`] computes each row's window in
+//! [`super::backtest`] at finish. How a row is judged is the method's
+//! ([`super::method`]); the engine dispatches once per call to the one that runs.
 //!
 //! # Example
 //! ```
@@ -40,6 +43,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use super::backtest::{Backtest, LocalCalendar, UtcCalendar};
 use super::calendar::Calendar;
 use super::keys::Keys;
 use super::method::{Day, FieldTexts, Layout, Method, Row};
@@ -74,9 +78,11 @@ pub enum EngineError {
         /// The input's field names, comma-separated.
         received: String,
     },
-    /// In annotate mode, a later chunk of rows has other fields than the first.
-    #[error("the input's fields changed from {expected} to {received}; mode=annotate needs the same fields in every chunk")]
+    /// In annotate or backtest mode, a later chunk of rows has other fields than the first.
+    #[error("the input's fields changed from {expected} to {received}; mode={mode} needs the same fields in every chunk")]
     FieldsChanged {
+        /// The mode: `annotate` or `backtest`.
+        mode: &'static str,
         /// The first chunk's field names, comma-separated.
         expected: String,
         /// This chunk's field names, comma-separated.
@@ -123,6 +129,39 @@ pub struct Summary {
     pub first_non_numeric_time: Option<String>,
     /// Rows with an empty `by` field (in the global statistics, in no group).
     pub rows_without_group: u64,
+    /// `mode=backtest`'s counts; `None` in the other modes.
+    pub backtest: Option<BacktestSummary>,
+}
+
+/// Counts of a `mode=backtest` run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BacktestSummary {
+    /// Local days that have rows; each is judged.
+    pub days_judged: u64,
+    /// Fewest alerts of a judged day.
+    pub min_alerts_per_day: u64,
+    /// Twice the median of the alerts per judged day (the sum of the two middle counts).
+    pub twice_median_alerts_per_day: u64,
+    /// Most alerts of a judged day.
+    pub max_alerts_per_day: u64,
+    /// Rows whose numeric time is outside years 1 to 9998: in no day and no window.
+    pub rows_out_of_range: u64,
+}
+
+impl BacktestSummary {
+    /// The counts of a run whose judged days had `alerts` alerts each.
+    fn of(mut alerts: Vec<u64>, rows_out_of_range: u64) -> BacktestSummary {
+        alerts.sort_unstable();
+        let n = alerts.len();
+        let middle = |i: usize| alerts.get(i).copied().unwrap_or(0);
+        BacktestSummary {
+            days_judged: n as u64,
+            min_alerts_per_day: middle(0),
+            twice_median_alerts_per_day: middle(n.saturating_sub(1) / 2) + middle(n / 2),
+            max_alerts_per_day: middle(n.saturating_sub(1)),
+            rows_out_of_range,
+        }
+    }
 }
 
 impl Summary {
@@ -151,15 +190,46 @@ impl Summary {
                 },
             ));
         }
+        if let Some(out) = self.backtest.as_ref().map(|b| b.rows_out_of_range) {
+            if out > 0 {
+                parts.push(format!(
+                    "{out} {} a time outside years 1 to 9998; {} in no day's window",
+                    rows_have(out),
+                    if out == 1 { "it is" } else { "they are" },
+                ));
+            }
+        }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     /// `rows read N, hosts H, today's rows T, alerts A`; the caller appends where now and
     /// the time zone came from.
+    /// In backtest mode: `rows read N, hosts H, days judged D, alerts A, alerts per day
+    /// min/median/max a/m/b`.
     pub fn info(&self) -> String {
+        let Some(backtest) = &self.backtest else {
+            return format!(
+                "rows read {}, hosts {}, today's rows {}, alerts {}",
+                self.rows_read, self.hosts, self.today_rows, self.alerts
+            );
+        };
+        let per_day = if backtest.days_judged == 0 {
+            "-/-/-".to_owned()
+        } else {
+            let twice = backtest.twice_median_alerts_per_day;
+            let median = if twice % 2 == 0 {
+                (twice / 2).to_string()
+            } else {
+                format!("{}.5", twice / 2)
+            };
+            format!(
+                "{}/{median}/{}",
+                backtest.min_alerts_per_day, backtest.max_alerts_per_day
+            )
+        };
         format!(
-            "rows read {}, hosts {}, today's rows {}, alerts {}",
-            self.rows_read, self.hosts, self.today_rows, self.alerts
+            "rows read {}, hosts {}, days judged {}, alerts {}, alerts per day min/median/max {per_day}",
+            self.rows_read, self.hosts, backtest.days_judged, self.alerts
         )
     }
 }
@@ -191,13 +261,23 @@ struct Candidate {
     end: usize,
 }
 
-/// An annotate-mode row; its stored input fields end at `field_ends[i * width ..]`.
+/// An annotate- or backtest-mode row; its stored input fields end at
+/// `field_ends[i * width ..]`.
 #[derive(Debug, Clone, Copy)]
-struct StoredRow {
-    host: Option<usize>,
-    value: Option<f64>,
-    time: Option<f64>,
-    day: Day,
+pub(crate) struct StoredRow {
+    /// Index of the destination in `hosts`; `None` for an empty `by`.
+    pub(crate) host: Option<usize>,
+    /// The numeric value.
+    pub(crate) value: Option<f64>,
+    /// The numeric time; NaN when the time is not numeric (no number parses as NaN).
+    time: f64,
+}
+
+impl StoredRow {
+    /// The numeric time.
+    pub(crate) fn time(&self) -> Option<f64> {
+        (!self.time.is_nan()).then_some(self.time)
+    }
 }
 
 /// Fields an annotate-mode run keeps and prints from the input.
@@ -234,15 +314,11 @@ macro_rules! dispatch {
 
 impl Engine {
     /// A new run with `options`; `day_start` is `relative_time(now, "@d")` in epoch seconds,
-    /// computed by the caller from the search's `now` and time zone. With `baseline=daytype`
-    /// days are UTC days; [`with_calendar`](Engine::with_calendar) gives the search's.
+    /// computed by the caller from the search's `now` and time zone. Local days
+    /// (`mode=backtest`'s, `baseline=daytype`'s weekdays) are UTC days until
+    /// [`with_calendar`](Engine::with_calendar) gives the search's.
     pub fn new(options: &Options, day_start: i64) -> Engine {
-        Engine::with_calendar(options, day_start, Calendar::utc(day_start))
-    }
-
-    /// Like [`new`](Engine::new), with the local days of the search's zone (used by
-    /// `baseline=daytype` to tell weekdays from weekends).
-    pub fn with_calendar(options: &Options, day_start: i64, calendar: Calendar) -> Engine {
+        let calendar = Calendar::utc(day_start);
         let names = [
             options.value.as_str(),
             options.by.as_str(),
@@ -282,6 +358,24 @@ impl Engine {
             }
         };
         Engine { inner }
+    }
+
+    /// Sets the search's local calendar, whose days `mode=backtest` judges and whose weekends
+    /// `baseline=daytype` tells apart (default: UTC).
+    #[must_use]
+    pub fn with_calendar(mut self, calendar: Box<dyn LocalCalendar>) -> Engine {
+        if let Inner::PredictiveDaytype(core) = &mut self.inner {
+            let today = core.day_start_secs;
+            let weekday = calendar
+                .weekday(today)
+                .unwrap_or_else(|| Calendar::utc(today).weekday(f64::NAN));
+            let days = Calendar::new(today, weekday, |start| {
+                calendar.start_of_day(start.checked_sub(1)?)
+            });
+            core.method.set_calendar(days);
+        }
+        dispatch!(&mut self.inner, core => core.calendar = calendar);
+        self
     }
 
     /// Finds the `value`, `by` and `time` fields among a chunk's field names.
@@ -332,6 +426,9 @@ impl Engine {
 struct Core<M: Method> {
     method: M,
     day_start: f64,
+    day_start_secs: i64,
+    baseline_days: u32,
+    calendar: Box<dyn LocalCalendar>,
     mode: Mode,
     value_name: String,
     by_name: String,
@@ -350,10 +447,14 @@ struct Core<M: Method> {
 impl<M: Method> Core<M> {
     fn new(method: M, options: &Options, day_start: i64) -> Core<M> {
         #[allow(clippy::cast_precision_loss)] // |day_start| < 2^53 for any real date
+        let day_start_secs = day_start;
         let day_start = day_start as f64;
         Core {
             method,
             day_start,
+            day_start_secs,
+            baseline_days: options.baseline_days,
+            calendar: Box::new(UtcCalendar),
             mode: options.mode,
             value_name: options.value.clone(),
             by_name: options.by.clone(),
@@ -392,10 +493,11 @@ impl<M: Method> Core<M> {
             by: find(&self.by_name, "by")?,
             time: find(&self.time_name, "time")?,
         };
-        if self.mode == Mode::Annotate {
+        if let Some(mode) = self.stored_mode() {
             match &self.layout {
                 Some(layout) if layout.names != fields => {
                     return Err(EngineError::FieldsChanged {
+                        mode,
                         expected: quote(&layout.names.join(",")),
                         received: quote(&fields.join(",")),
                     })
@@ -414,6 +516,15 @@ impl<M: Method> Core<M> {
             }
         }
         Ok(columns)
+    }
+
+    /// The mode's name when it stores every row.
+    fn stored_mode(&self) -> Option<&'static str> {
+        match self.mode {
+            Mode::Alerts => None,
+            Mode::Annotate => Some("annotate"),
+            Mode::Backtest => Some("backtest"),
+        }
     }
 
     #[inline]
@@ -478,7 +589,7 @@ impl<M: Method> Core<M> {
                     });
                 }
             }
-            Mode::Annotate => {
+            Mode::Annotate | Mode::Backtest => {
                 if let Some(layout) = &self.layout {
                     for &i in &layout.kept {
                         self.arena
@@ -489,8 +600,7 @@ impl<M: Method> Core<M> {
                 self.stored.push(StoredRow {
                     host,
                     value: number,
-                    time: time_number,
-                    day,
+                    time: time_number.unwrap_or(f64::NAN),
                 });
             }
         }
@@ -522,6 +632,7 @@ impl<M: Method> Core<M> {
         match self.mode {
             Mode::Alerts => self.finish_alerts(sink)?,
             Mode::Annotate => self.finish_annotate(sink)?,
+            Mode::Backtest => self.finish_backtest(sink)?,
         }
         let note = self.method.note();
         Ok((self.summary, note))
@@ -572,6 +683,63 @@ impl<M: Method> Core<M> {
     }
 
     fn finish_annotate<S: RowSink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
+        let day_start = self.day_start;
+        let hosts = std::mem::take(&mut self.hosts);
+        let judge = |method: &mut M, _: usize, row: &StoredRow| {
+            let host = row.host.and_then(|h| hosts.get(h));
+            method.judge(
+                host.map(|h| &h.prior),
+                Row {
+                    value: row.value,
+                    time: row.time(),
+                    day: match row.time() {
+                        Some(t) if t >= day_start => Day::Today,
+                        Some(_) => Day::Prior,
+                        None => Day::Unknown,
+                    },
+                    rows: host.map(|h| h.rows),
+                },
+            )
+        };
+        let result = self.write_annotated(sink, judge, |_, _| {});
+        self.hosts = hosts;
+        result
+    }
+
+    /// Every row judged on its own day, over its window ([`super::backtest`]).
+    fn finish_backtest<S: RowSink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
+        let backtest = Backtest::compute(
+            &self.stored,
+            self.hosts.len(),
+            &*self.calendar,
+            self.baseline_days,
+        );
+        let windows = self
+            .method
+            .windows(&backtest, &self.stored, self.hosts.len());
+        let judge = |method: &mut M, i: usize, row: &StoredRow| {
+            method.judge_in_window(&backtest, &windows, i, row)
+        };
+        let mut alerts = vec![0; backtest.days()];
+        let tally = |i: usize, outlier: bool| {
+            if let Some(count) = backtest.day_of(i).and_then(|d| alerts.get_mut(d)) {
+                *count += u64::from(outlier);
+            }
+        };
+        self.write_annotated(sink, judge, tally)?;
+        self.summary.backtest = Some(BacktestSummary::of(alerts, backtest.out_of_range()));
+        Ok(())
+    }
+
+    /// Writes annotate's header, then every stored row in input order with its input fields,
+    /// the method's fields for `judge(method, i, row)` and `is_outlier`; `verdict(i,
+    /// is_outlier)` sees each row's verdict.
+    fn write_annotated<S: RowSink>(
+        &mut self,
+        sink: &mut S,
+        mut judge: impl FnMut(&mut M, usize, &StoredRow) -> M::Verdict,
+        mut verdict: impl FnMut(usize, bool),
+    ) -> Result<(), S::Error> {
         let (input_names, width) = match &self.layout {
             Some(layout) => (
                 layout
@@ -593,19 +761,12 @@ impl<M: Method> Core<M> {
         let mut numbers = FieldTexts::default();
         let mut start = 0;
         for (i, row) in self.stored.iter().enumerate() {
-            let host = row.host.and_then(|h| self.hosts.get(h));
-            let verdict = self.method.judge(
-                host.map(|h| &h.prior),
-                Row {
-                    value: row.value,
-                    time: row.time,
-                    day: row.day,
-                    rows: host.map(|h| h.rows),
-                },
-            );
-            let outlier = M::is_alert(&verdict);
+            let judgement = judge(&mut self.method, i, row);
+            let outlier = M::is_alert(&judgement);
+            verdict(i, outlier);
             numbers.clear();
-            self.method.write(&verdict, Layout::Annotate, &mut numbers);
+            self.method
+                .write(&judgement, Layout::Annotate, &mut numbers);
             numbers.count(Some(u64::from(outlier)));
             let mut fields: Vec<&[u8]> = Vec::with_capacity(width + numbers.len());
             for j in 0..width {

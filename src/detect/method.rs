@@ -9,6 +9,8 @@
 //! [`prepare`](Method::prepare) once, then [`judge`](Method::judge) for each row it may print
 //! and [`write`](Method::write) for each row it does print.
 
+use super::backtest::Backtest;
+use super::engine::StoredRow;
 use super::output::{write_p_value, write_rounded2, write_shortest};
 
 /// Where a row's time falls relative to the start of today.
@@ -63,6 +65,23 @@ pub(crate) trait Method {
 
     /// Judges `row` of a destination with `baseline` (`None`: the row has no destination).
     fn judge(&mut self, baseline: Option<&Self::Baseline>, row: Row) -> Self::Verdict;
+
+    /// What `mode=backtest` computes once from all stored rows, beside [`Backtest`]'s windows.
+    type Windows;
+
+    /// `mode=backtest`: computes each row's window baseline (`backtest` numbers the days and
+    /// gives each day's window and the seed's window statistics; `hosts` bounds the rows'
+    /// host indexes).
+    fn windows(&mut self, backtest: &Backtest, rows: &[StoredRow], hosts: usize) -> Self::Windows;
+
+    /// `mode=backtest`: judges stored row `i` as of the end of its own day, over its window.
+    fn judge_in_window(
+        &mut self,
+        backtest: &Backtest,
+        windows: &Self::Windows,
+        i: usize,
+        row: &StoredRow,
+    ) -> Self::Verdict;
 
     /// Whether the verdict makes the row an alert.
     fn is_alert(verdict: &Self::Verdict) -> bool;

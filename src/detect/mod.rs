@@ -14,7 +14,10 @@
 //! - `method` (the trait), `seed` and [`predictive`]: how one destination's row is judged
 //!   against its baseline (`method=seed|predictive`); the engine only sees the trait.
 //! - [`calendar`]: weekday or weekend of a time in the search's zone (`baseline=daytype`).
+//! - [`backtest`]: `mode=backtest`, every row judged over its own day's window, with
+//!   [`window`]'s sliding-window statistics.
 
+pub mod backtest;
 pub mod calendar;
 pub mod engine;
 mod keys;
@@ -25,3 +28,4 @@ pub mod output;
 pub mod predictive;
 mod seed;
 pub mod stats;
+pub mod window;

@@ -9,7 +9,8 @@
 //! | `value` | a field name | `bytes_out` |
 //! | `by` | a field name | `dest_ip` |
 //! | `time` | a field name | `_time` |
-//! | `mode` | `alerts` or `annotate` | `alerts` |
+//! | `mode` | `alerts`, `annotate` or `backtest` | `alerts` |
+//! | `baseline_days` | an integer from 1 to 3650, with `mode=backtest` only | `30` |
 //! | `method` | `seed` or `predictive` | `seed` |
 //! | `fpr` | a probability, 1e-12 ≤ p < 0.5 (`method=predictive`) | `0.001` |
 //! | `min_bytes` | a number ≥ 0 (`method=predictive`) | `10000000` (10 MB) |
@@ -42,6 +43,11 @@ const MAX_QUOTED_CHARS: usize = 64;
 /// `MAX_NOW_SECS`).
 const NOW_RANGE_SECONDS: (f64, f64) = (-62_135_596_800.0, 253_370_764_799.0);
 
+/// Default of `baseline_days`: the shipped saved search's `-30d@d`.
+pub const DEFAULT_BASELINE_DAYS: u32 = 30;
+/// Largest `baseline_days` accepted: ten years of daily rows.
+pub const MAX_BASELINE_DAYS: u32 = 3650;
+
 /// What the command returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -50,6 +56,9 @@ pub enum Mode {
     Alerts,
     /// Every input row with all computed fields and `is_outlier`; holds all rows in memory.
     Annotate,
+    /// Every input row with annotate's fields as the search would have computed them at the end
+    /// of the row's own local day, over the `baseline_days` before it; holds all rows in memory.
+    Backtest,
 }
 
 /// How a destination's row is judged against its baseline.
@@ -91,6 +100,8 @@ pub struct Options {
     pub time: String,
     /// Alerts only, or every row annotated.
     pub mode: Mode,
+    /// Days before a row's day that `mode=backtest` puts in its window (1..=3650, default 30).
+    pub baseline_days: u32,
     /// The detection method.
     pub method: MethodName,
     /// `method=predictive`: the chance that an ordinary day crosses the bound; 1e-12 ≤ p < 0.5.
@@ -124,6 +135,7 @@ impl Default for Options {
             by: "dest_ip".to_owned(),
             time: "_time".to_owned(),
             mode: Mode::Alerts,
+            baseline_days: DEFAULT_BASELINE_DAYS,
             method: MethodName::Seed,
             fpr: DEFAULT_FPR,
             min_bytes: DEFAULT_MIN_BYTES,
@@ -133,7 +145,7 @@ impl Default for Options {
 }
 
 /// Names of all options, in the order error messages list them.
-pub const KNOWN_OPTIONS: [&str; 12] = [
+pub const KNOWN_OPTIONS: [&str; 13] = [
     "deviation_threshold",
     "minimum_data_samples",
     "now",
@@ -142,6 +154,7 @@ pub const KNOWN_OPTIONS: [&str; 12] = [
     "by",
     "time",
     "mode",
+    "baseline_days",
     "method",
     "fpr",
     "min_bytes",
@@ -187,6 +200,14 @@ pub enum OptionsError {
         name: &'static str,
         /// The field, escaped and truncated.
         field: String,
+    },
+    /// An option given with a mode it does not apply to.
+    #[error("option {name} applies to mode={mode} only; add mode={mode} or remove {name}")]
+    WrongMode {
+        /// The option's name.
+        name: &'static str,
+        /// The mode it needs.
+        mode: &'static str,
     },
     /// An option of one method is given with the other.
     #[error(
@@ -242,6 +263,18 @@ impl Options {
         }
         options.check_method(&seen)?;
         options.check_fields()?;
+        let given = |name: &str| {
+            KNOWN_OPTIONS
+                .iter()
+                .zip(seen)
+                .any(|(&known, seen)| seen && known == name)
+        };
+        if given("baseline_days") && options.mode != Mode::Backtest {
+            return Err(OptionsError::WrongMode {
+                name: "baseline_days",
+                mode: "backtest",
+            });
+        }
         Ok(options)
     }
 
@@ -355,6 +388,13 @@ impl Options {
                 };
                 value.clone_into(field);
             }
+            "baseline_days" => {
+                self.baseline_days = Some(value)
+                    .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .filter(|n| (1..=MAX_BASELINE_DAYS).contains(n))
+                    .ok_or_else(|| invalid("a whole number from 1 to 3650, such as 30"))?;
+            }
             "method" => {
                 self.method = match value {
                     "seed" => MethodName::Seed,
@@ -385,7 +425,8 @@ impl Options {
                 self.mode = match value {
                     "alerts" => Mode::Alerts,
                     "annotate" => Mode::Annotate,
-                    _ => return Err(invalid("alerts or annotate")),
+                    "backtest" => Mode::Backtest,
+                    _ => return Err(invalid("alerts, annotate or backtest")),
                 };
             }
         }
@@ -467,6 +508,7 @@ mod tests {
                 by: "dest".into(),
                 time: "day".into(),
                 mode: Mode::Annotate,
+                baseline_days: 30,
                 ..Options::default()
             }
         );
@@ -507,7 +549,7 @@ mod tests {
         );
         assert_eq!(
             err(&["mode=all"]),
-            "invalid value \"all\" for option mode: expected alerts or annotate"
+            "invalid value \"all\" for option mode: expected alerts, annotate or backtest"
         );
     }
 
@@ -515,7 +557,7 @@ mod tests {
     fn unknown_repeated_and_bare_tokens() {
         assert_eq!(
             err(&["threshold=3"]),
-            "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, now, tz, value, by, time, mode, method, fpr, min_bytes, baseline"
+            "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, now, tz, value, by, time, mode, baseline_days, method, fpr, min_bytes, baseline"
         );
         assert_eq!(
             err(&["mode=alerts", "mode=annotate"]),
@@ -551,6 +593,40 @@ mod tests {
     }
 
     #[test]
+    fn baseline_days_is_for_backtest_only() {
+        let options = Options::parse(["mode=backtest"]).unwrap();
+        assert_eq!((options.mode, options.baseline_days), (Mode::Backtest, 30));
+        for (value, want) in [("1", 1), ("7", 7), ("3650", 3650), ("\"45\"", 45)] {
+            let token = format!("baseline_days={value}");
+            let options = Options::parse(["mode=backtest", token.as_str()]).unwrap();
+            assert_eq!(options.baseline_days, want);
+            // Token order does not matter.
+            assert_eq!(
+                Options::parse([token.as_str(), "mode=backtest"]).unwrap(),
+                options
+            );
+        }
+        for bad in ["0", "3651", "-1", "2.5", "", "x", "99999999999"] {
+            assert_eq!(
+                err(&["mode=backtest", &format!("baseline_days={bad}")]),
+                format!("invalid value \"{bad}\" for option baseline_days: expected a whole number from 1 to 3650, such as 30")
+            );
+        }
+        for other in [&[][..], &["mode=alerts"], &["mode=annotate"]] {
+            let mut tokens = other.to_vec();
+            tokens.push("baseline_days=7");
+            assert_eq!(
+                err(&tokens),
+                "option baseline_days applies to mode=backtest only; add mode=backtest or remove baseline_days"
+            );
+        }
+        assert_eq!(
+            err(&["mode=backtest", "baseline_days=7", "baseline_days=8"]),
+            "option baseline_days is given more than once; give it once"
+        );
+    }
+
+    #[test]
     fn now_range_is_the_time_zone_code_range() {
         use crate::splunk::tz::{MAX_NOW_SECS, MIN_NOW_SECS};
         assert_eq!(
@@ -573,13 +649,13 @@ mod tests {
         assert_eq!(
             message,
             format!(
-                "invalid value \"{}…\" for option mode: expected alerts or annotate",
+                "invalid value \"{}…\" for option mode: expected alerts, annotate or backtest",
                 "x".repeat(64)
             )
         );
         assert_eq!(
             err(&["mode=a\nb\"c"]),
-            "invalid value \"a\\nb\\\"c\" for option mode: expected alerts or annotate"
+            "invalid value \"a\\nb\\\"c\" for option mode: expected alerts, annotate or backtest"
         );
     }
 

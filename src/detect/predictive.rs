@@ -48,9 +48,12 @@ use std::collections::HashMap;
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+use super::backtest::Backtest;
 use super::calendar::Calendar;
+use super::engine::StoredRow;
 use super::method::{Day, FieldTexts, Layout, Method, Row};
 use super::output::predictive_fields;
+use super::window::{Merge, Moments, SlidingWindow};
 
 /// Largest prior values kept per destination (and day type) for the masking rule.
 pub const K: usize = 5;
@@ -139,7 +142,7 @@ impl<const T: usize> Default for Baseline<T> {
 
 /// The fitted model of one row: the bound and what the output prints.
 #[derive(Debug, Clone, Copy)]
-struct Fit {
+pub(crate) struct Fit {
     n: u64,
     mean: f64,
     /// `max(s, S_MIN) · √(1 + 1/n)`.
@@ -182,6 +185,11 @@ impl<const T: usize> Predictive<T> {
             quantiles: HashMap::new(),
             judged: 0,
         }
+    }
+
+    /// The local days whose weekends `baseline=daytype` tells apart.
+    pub fn set_calendar(&mut self, calendar: Calendar) {
+        self.calendar = calendar;
     }
 
     /// `t⁻¹(1 − level)` with `df ≥ 1` degrees of freedom, cached by `(df, level)`.
@@ -275,6 +283,44 @@ impl<const T: usize> Predictive<T> {
         }
     }
 
+    /// One stored row as a window summary: its `y` in its day type's part, or nothing.
+    fn summary_of(&self, row: Option<&StoredRow>) -> WindowParts<T> {
+        let mut parts = WindowParts::<T>::default();
+        if let Some((x, time)) = row.and_then(|r| Some((r.value?, r.time()?))) {
+            let y = log_bytes(x);
+            let part = if T == 1 {
+                0
+            } else {
+                usize::from(self.calendar.is_weekend(time))
+            };
+            if let Some(part) = parts.0.get_mut(part) {
+                part.moments = Moments::of(y);
+                part.top[0] = y;
+            }
+        }
+        parts
+    }
+
+    /// The bound of a row at `time` from its window: its own type's, or all when too few.
+    fn window_fit(&mut self, window: &WindowParts<T>, time: Option<f64>) -> Option<Fit> {
+        let all = window
+            .0
+            .iter()
+            .fold(WindowPart::default(), |all, part| all.merge(part));
+        let chosen = match (T, time) {
+            (2, Some(time)) => {
+                let same = window.0.get(usize::from(self.calendar.is_weekend(time)));
+                match same {
+                    Some(same) if same.moments.count() >= self.minimum_same_type => *same,
+                    _ => all,
+                }
+            }
+            _ => all,
+        };
+        let (shift, logs) = chosen.logs()?;
+        self.robust_fit(shift, &logs)
+    }
+
     /// The values a row is judged against: its day type's, or all when too few.
     fn logs_for(&self, baseline: &Baseline<T>, row: &Row) -> Logs {
         if T == 1 {
@@ -292,6 +338,83 @@ impl<const T: usize> Predictive<T> {
             Some(same) if same.n >= self.minimum_same_type => *same,
             _ => all,
         }
+    }
+}
+
+/// `mode=backtest`'s summary of some prior `y` of one day type: mergeable, so a
+/// [`SlidingWindow`] keeps it for a host's window (Moments: double-double sum and Chan's M2).
+#[derive(Debug, Clone, Copy)]
+struct WindowPart {
+    moments: Moments,
+    top: [f64; K],
+}
+
+impl Default for WindowPart {
+    fn default() -> WindowPart {
+        WindowPart {
+            moments: Moments::default(),
+            top: [f64::NEG_INFINITY; K],
+        }
+    }
+}
+
+impl Merge for WindowPart {
+    fn merge(&self, later: &WindowPart) -> WindowPart {
+        let mut logs = Logs {
+            top: self.top,
+            ..Logs::default()
+        };
+        for &y in &later.top {
+            if y > logs.top[K - 1] {
+                logs.insert(y);
+            }
+        }
+        WindowPart {
+            moments: self.moments.merge(&later.moments),
+            top: logs.top,
+        }
+    }
+}
+
+impl WindowPart {
+    /// As [`Logs`] shifted by the mean (so the shifted sum is 0 and the squares are M2).
+    fn logs(&self) -> Option<(f64, Logs)> {
+        let n = self.moments.count();
+        let mean = self.moments.mean()?;
+        #[allow(clippy::cast_precision_loss)]
+        let m2 = self
+            .moments
+            .stdev()
+            .map_or(0.0, |s| s * s * (n.max(1) - 1) as f64);
+        Some((
+            mean,
+            Logs {
+                n,
+                sum: 0.0,
+                sum_squares: m2,
+                top: self.top,
+            },
+        ))
+    }
+}
+
+/// One summary per day type.
+#[derive(Debug, Clone, Copy)]
+struct WindowParts<const T: usize>([WindowPart; T]);
+
+impl<const T: usize> Default for WindowParts<T> {
+    fn default() -> Self {
+        WindowParts([WindowPart::default(); T])
+    }
+}
+
+impl<const T: usize> Merge for WindowParts<T> {
+    fn merge(&self, later: &Self) -> Self {
+        let mut parts = self.0;
+        for (part, other) in parts.iter_mut().zip(&later.0) {
+            *part = part.merge(other);
+        }
+        WindowParts(parts)
     }
 }
 
@@ -350,6 +473,81 @@ impl<const T: usize> Method for Predictive<T> {
         verdict.alert
     }
 
+    /// Each row's bound over its host's prior days in its window.
+    type Windows = Vec<Option<Fit>>;
+
+    fn windows(
+        &mut self,
+        backtest: &Backtest,
+        rows: &[StoredRow],
+        hosts: usize,
+    ) -> Vec<Option<Fit>> {
+        let mut fits = vec![None; rows.len()];
+        // Row numbers of rows with a host and a day, by host then day (input order within).
+        let key = |i: usize| {
+            let row = rows.get(i)?;
+            let host = row.host.filter(|&h| h < hosts)?;
+            Some((host, backtest.day_of(i)?))
+        };
+        let mut order: Vec<(usize, usize, usize)> = (0..rows.len())
+            .filter_map(|i| key(i).map(|(host, day)| (host, day, i)))
+            .collect();
+        order.sort_unstable();
+        let mut window = SlidingWindow::<WindowParts<T>>::default();
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            window.clear();
+            // group[popped..pushed] are in the window; group[pushed..] are not yet.
+            let (mut pushed, mut popped, mut start) = (0, 0, 0);
+            while let Some(&(_, today, _)) = group.get(start) {
+                let end = start + group[start..].partition_point(|g| g.1 == today);
+                while pushed < start {
+                    window.push(self.summary_of(rows.get(group[pushed].2)));
+                    pushed += 1;
+                }
+                let first_day = backtest.window_start(today);
+                while popped < pushed && group[popped].1 < first_day {
+                    window.pop();
+                    popped += 1;
+                }
+                let summary = window.summary();
+                for &(_, _, i) in &group[start..end] {
+                    let time = rows.get(i).and_then(StoredRow::time);
+                    if let Some(fit) = fits.get_mut(i) {
+                        *fit = self.window_fit(&summary, time);
+                    }
+                }
+                start = end;
+            }
+        }
+        fits
+    }
+
+    fn judge_in_window(
+        &mut self,
+        backtest: &Backtest,
+        windows: &Vec<Option<Fit>>,
+        i: usize,
+        row: &StoredRow,
+    ) -> PredictiveVerdict {
+        let baseline = backtest.baseline(i);
+        let fit = windows.get(i).copied().flatten();
+        let mut verdict = PredictiveVerdict {
+            rows: baseline.samples,
+            y: row.value.map_or(f64::NAN, log_bytes),
+            fit,
+            alert: false,
+        };
+        if let (Some(fit), Some(x), Some(rows), true) =
+            (fit, row.value, baseline.samples, baseline.has_day)
+        {
+            if rows >= self.minimum_rows {
+                self.judged += 1;
+                verdict.alert = x >= self.min_bytes && verdict.y > fit.upper;
+            }
+        }
+        verdict
+    }
+
     fn write(&self, verdict: &PredictiveVerdict, _layout: Layout, out: &mut FieldTexts) {
         let fit = verdict.fit;
         out.bytes(fit.map(|f| f.mean.exp_m1()));
@@ -363,10 +561,11 @@ impl<const T: usize> Method for Predictive<T> {
     }
 
     fn note(&self) -> Option<String> {
+        // (In mode=backtest every row with a day is "today" of its own window.)
         #[allow(clippy::cast_precision_loss)]
         let expected = self.judged as f64 * self.fpr;
         Some(format!(
-            "method=predictive fpr={}: {} of today's rows judged, so about {expected:.2} false alerts expected under the model (judged × fpr){}",
+            "method=predictive fpr={}: {} rows judged, so about {expected:.2} false alerts expected under the model (judged × fpr){}",
             self.fpr,
             self.judged,
             if T == 2 { ", baseline=daytype" } else { "" }

@@ -5,9 +5,12 @@
 //! (every numeric row of the run, today's included) and the destination's prior-day average,
 //! and it is a row of today. Any null operand fails the row.
 
+use super::backtest::Backtest;
+use super::engine::StoredRow;
 use super::method::{Day, FieldTexts, Layout, Method, Row};
 use super::output::{alert_fields, annotate_fields};
 use super::stats::Accumulator;
+use super::window::Moments;
 
 /// The seed method's state: its options and the global accumulator.
 #[derive(Debug)]
@@ -50,6 +53,7 @@ impl Seed {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SeedVerdict {
     x: f64,
+    global: Stats,
     rows: Option<u64>,
     prior: Stats,
     alert: bool,
@@ -81,8 +85,41 @@ impl Method for Seed {
         };
         SeedVerdict {
             x: row.value.unwrap_or(f64::NAN),
+            global: self.global_stats,
             rows: row.rows,
             prior,
+            alert,
+        }
+    }
+
+    /// The window statistics come from [`Backtest`] itself: nothing more to compute.
+    type Windows = ();
+
+    fn windows(&mut self, _: &Backtest, _: &[StoredRow], _: usize) {}
+
+    fn judge_in_window(
+        &mut self,
+        backtest: &Backtest,
+        (): &(),
+        i: usize,
+        row: &StoredRow,
+    ) -> SeedVerdict {
+        let baseline = backtest.baseline(i);
+        // The row's own day is "today" of its window.
+        let day = if baseline.has_day {
+            Day::Today
+        } else {
+            Day::Unknown
+        };
+        let alert = match (row.value, baseline.samples) {
+            (Some(x), Some(rows)) => self.is_alert(x, day, rows, baseline.global, baseline.prior),
+            _ => false,
+        };
+        SeedVerdict {
+            x: row.value.unwrap_or(f64::NAN),
+            global: baseline.global,
+            rows: baseline.samples,
+            prior: baseline.prior,
             alert,
         }
     }
@@ -92,7 +129,7 @@ impl Method for Seed {
     }
 
     fn write(&self, verdict: &SeedVerdict, layout: Layout, out: &mut FieldTexts) {
-        let global = self.global_stats;
+        let global = verdict.global;
         let prior = verdict.prior;
         let x = verdict.x;
         match layout {
@@ -131,12 +168,12 @@ impl Method for Seed {
 /// Mean and stdev of one accumulator; `None` is a null.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Stats {
-    mean: Option<f64>,
-    stdev: Option<f64>,
+    pub(crate) mean: Option<f64>,
+    pub(crate) stdev: Option<f64>,
 }
 
 impl Stats {
-    const NULL: Stats = Stats {
+    pub(crate) const NULL: Stats = Stats {
         mean: None,
         stdev: None,
     };
@@ -145,6 +182,13 @@ impl Stats {
         Stats {
             mean: acc.mean(),
             stdev: acc.stdev(),
+        }
+    }
+
+    pub(crate) fn of_moments(moments: &Moments) -> Stats {
+        Stats {
+            mean: moments.mean(),
+            stdev: moments.stdev(),
         }
     }
 }

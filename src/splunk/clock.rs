@@ -17,7 +17,6 @@
 //! # Ok::<(), emailoutlier::splunk::tz::TzError>(())
 //! ```
 
-use crate::detect::calendar::Calendar;
 use std::fmt;
 
 use crate::splunk::info::DispatchInfo;
@@ -83,20 +82,6 @@ impl SearchTime {
                 now: self.now.to_string(),
             })
         }
-    }
-
-    /// The local days of the search's zone before `day_start` (today's start), for
-    /// `baseline=daytype`: today's weekday from the zone's offset at `day_start`, each earlier
-    /// day's start from [`SearchZone::start_of_day`] of the instant before the next.
-    pub fn calendar(&self, day_start: i64) -> Calendar {
-        let (offset, _) = self.zone.local_time_at(day_start);
-        let local_day = (day_start + i64::from(offset)).div_euclid(86_400);
-        // 1970-01-01 was a Thursday (3 with Monday = 0).
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let weekday = (local_day + 3).rem_euclid(7) as u8;
-        Calendar::new(day_start, weekday, |start| {
-            self.zone.start_of_day(start - 1).ok()
-        })
     }
 
     /// One line for the INFO message, e.g. `now=1434859155 (from info.csv),
