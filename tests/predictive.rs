@@ -23,8 +23,15 @@ fn through_protocol(args: &[&str]) -> Run {
 
 #[test]
 fn protocol_and_cli_print_the_same_rows() {
-    let cases: [&[&str]; 4] = [
+    let cases: [&[&str]; 6] = [
         &["method=predictive"],
+        &["method=predictive", "mode=backtest"],
+        &[
+            "method=predictive",
+            "mode=backtest",
+            "baseline=daytype",
+            "baseline_days=14",
+        ],
         &["method=predictive", "mode=annotate"],
         &["method=predictive", "baseline=daytype", "fpr=0.01"],
         &[

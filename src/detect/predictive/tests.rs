@@ -486,3 +486,75 @@ fn calibrated_on_data_that_follows_the_model() {
         eprintln!("calibration: fpr {fpr}: {alerts} false alerts of 20000 hosts");
     }
 }
+
+#[test]
+fn backtest_judges_today_as_alerts_mode_does() {
+    // 400 hosts × 30 days; backtest with the default 30-day window sees all of today's
+    // baseline, so its rows of today carry the same fields and verdicts as mode=annotate.
+    let mut csv = Vec::new();
+    let spec = crate::cli::sample::SampleSpec {
+        hosts: 400,
+        now: TODAY + 43_200,
+        ..Default::default()
+    };
+    crate::cli::sample::write_sample(&spec, &mut csv).unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    for extra in [
+        &["fpr=0.05", "min_bytes=0"][..],
+        &["baseline=daytype", "fpr=0.05"],
+    ] {
+        let output = |mode: &str| {
+            let mut args = vec!["method=predictive", mode];
+            args.extend(extra);
+            let options = Options::parse(args).unwrap();
+            let mut engine = Engine::new(&options, TODAY);
+            let header: Vec<String> = ["dest_ip", "_time", "bytes_out"].map(String::from).into();
+            engine.bind(&header).unwrap();
+            for row in &rows {
+                let fields: Vec<&[u8]> = row.iter().map(|f| f.as_bytes()).collect();
+                engine.feed(fields[0], fields[1], fields[2], &fields);
+            }
+            let mut lines = Lines::default();
+            engine.finish(&mut lines).unwrap();
+            lines
+        };
+        let today = |lines: &Lines| -> Vec<String> {
+            lines
+                .rows
+                .iter()
+                .filter(|r| r.contains(&format!(",{TODAY},")))
+                .cloned()
+                .collect()
+        };
+        let annotate = output("mode=annotate");
+        let backtest = output("mode=backtest");
+        assert_eq!(annotate.header, backtest.header);
+        let (a, b) = (today(&annotate), today(&backtest));
+        assert_eq!(a.len(), 400);
+        // Same verdicts; bounds equal to rounding (the window sums in double-double).
+        for (a, b) in a.iter().zip(&b) {
+            assert_eq!(a.rsplit(',').next(), b.rsplit(',').next(), "{a} vs {b}");
+            for i in [3, 4] {
+                let (x, y) = (field(a, i), field(b, i));
+                assert!((x - y).abs() <= 1.0 + 1e-9 * x, "{a} vs {b}");
+            }
+        }
+        assert!(
+            b.iter().any(|r| r.ends_with(",1")),
+            "{extra:?}: some alerts"
+        );
+        // Earlier days are judged too: a host's first days have no bound.
+        let first_day = TODAY - 29 * DAY;
+        let first = backtest
+            .rows
+            .iter()
+            .find(|r| r.contains(&format!(",{first_day},")))
+            .unwrap();
+        assert!(first.ends_with(",,,1,0"), "{first}");
+    }
+}
