@@ -37,7 +37,9 @@ use crate::detect::options::{Mode, Options, OptionsError};
 use crate::protocol::body::BodyWriter;
 use crate::splunk::clock::{self, SearchTime};
 use crate::splunk::tz::{SearchZone, TzError};
-use sample::{SampleSpec, MAX_DAYS, MAX_HOSTS, MAX_NOW};
+use sample::{
+    SampleSpec, MAX_DAYS, MAX_DAY_SIGMA, MAX_HOSTS, MAX_NOW, MAX_VOLUME_DECADES, MIN_DAY_SIGMA,
+};
 
 /// The usage text printed by `emailoutlier help`.
 pub const USAGE: &str = "\
@@ -88,6 +90,14 @@ pub enum CliError {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(io::Error),
+    /// An output file (`--labels`) cannot be created or written.
+    #[error("cannot write {path}: {source}")]
+    Create {
+        /// The path given.
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
 }
 
 /// Runs `emailoutlier <args>` (`args` starts with the subcommand), INFO/WARN to the process's
@@ -336,22 +346,66 @@ fn sample_command(
 ) -> Result<(), CliError> {
     use lexopt::Arg::{Long, Short};
     let mut parser = lexopt::Parser::from_args(args);
-    let mut spec = SampleSpec::default();
+    // Flags are applied after the preset, whatever their order.
+    let mut hard = false;
+    let mut changes: Vec<Box<dyn Fn(&mut SampleSpec)>> = Vec::new();
+    let mut labels_path: Option<String> = None;
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
-            Long("hosts") => spec.hosts = bounded(&mut parser, "--hosts", 1, MAX_HOSTS)?,
-            Long("days") => {
-                spec.days = u32::try_from(bounded(&mut parser, "--days", 1, u64::from(MAX_DAYS))?)
-                    .unwrap_or(MAX_DAYS);
+            Long("hosts") => {
+                let n = bounded(&mut parser, "--hosts", 1, MAX_HOSTS)?;
+                changes.push(Box::new(move |s| s.hosts = n));
             }
-            Long("seed") => spec.seed = bounded(&mut parser, "--seed", 0, u64::MAX)?,
+            Long("days") => {
+                let n = u32::try_from(bounded(&mut parser, "--days", 1, u64::from(MAX_DAYS))?)
+                    .unwrap_or(MAX_DAYS);
+                changes.push(Box::new(move |s| s.days = n));
+            }
+            Long("seed") => {
+                let n = bounded(&mut parser, "--seed", 0, u64::MAX)?;
+                changes.push(Box::new(move |s| s.seed = n));
+            }
             Long("missing-percent") => {
-                spec.missing_percent =
+                let n =
                     u8::try_from(bounded(&mut parser, "--missing-percent", 0, 100)?).unwrap_or(100);
+                changes.push(Box::new(move |s| s.missing_percent = n));
             }
             Long("now") => {
-                spec.now = i64::try_from(bounded(&mut parser, "--now", 0, MAX_NOW.unsigned_abs())?)
+                let n = i64::try_from(bounded(&mut parser, "--now", 0, MAX_NOW.unsigned_abs())?)
                     .unwrap_or(MAX_NOW);
+                changes.push(Box::new(move |s| s.now = n));
+            }
+            Long("hard") => hard = true,
+            Long("volume-decades") => {
+                let x = real(&mut parser, "--volume-decades", 0.0, MAX_VOLUME_DECADES)?;
+                changes.push(Box::new(move |s| s.volume_decades = Some(x)));
+            }
+            Long("day-sigma-max") => {
+                let x = real(&mut parser, "--day-sigma-max", MIN_DAY_SIGMA, MAX_DAY_SIGMA)?;
+                changes.push(Box::new(move |s| s.day_sigma_max = Some(x)));
+            }
+            Long("weekend-percent") => {
+                let x = real(&mut parser, "--weekend-percent", 0.0, 100.0)?;
+                changes.push(Box::new(move |s| s.weekend_percent = x));
+            }
+            Long("late-percent") => {
+                let x = real(&mut parser, "--late-percent", 0.0, 100.0)?;
+                changes.push(Box::new(move |s| s.late_percent = x));
+            }
+            Long("burst-percent") => {
+                let x = real(&mut parser, "--burst-percent", 0.0, 100.0)?;
+                changes.push(Box::new(move |s| s.burst_percent = x));
+            }
+            Long("campaign-percent") => {
+                let x = real(&mut parser, "--campaign-percent", 0.0, 100.0)?;
+                changes.push(Box::new(move |s| s.campaign_percent = Some(x)));
+            }
+            Long("labels") => {
+                let value = parser.value().map_err(usage)?;
+                labels_path =
+                    Some(value.into_string().map_err(|v| {
+                        CliError::Usage(format!("--labels path {v:?} is not UTF-8"))
+                    })?);
             }
             Short('h') | Long("help") => {
                 return stdout.write_all(USAGE.as_bytes()).map_err(CliError::Output)
@@ -359,7 +413,41 @@ fn sample_command(
             other => return Err(usage(other.unexpected())),
         }
     }
-    sample::write_sample(&spec, stdout).map_err(CliError::Output)
+    let mut spec = if hard {
+        SampleSpec::hard()
+    } else {
+        SampleSpec::default()
+    };
+    for change in &changes {
+        change(&mut spec);
+    }
+    let Some(path) = labels_path else {
+        return sample::write_sample(&spec, stdout).map_err(CliError::Output);
+    };
+    // Created before any output, so a bad path fails with nothing on stdout.
+    let file = std::fs::File::create(&path).map_err(|source| CliError::Create {
+        path: path.clone(),
+        source,
+    })?;
+    let mut labels = io::BufWriter::new(file);
+    sample::write_labelled_sample(&spec, stdout, Some(&mut labels)).map_err(|e| match e {
+        sample::SampleError::Output(e) => CliError::Output(e),
+        sample::SampleError::Labels(source) => CliError::Create { path, source },
+    })
+}
+
+/// The flag's value as a number in `min..=max`.
+fn real(parser: &mut lexopt::Parser, flag: &str, min: f64, max: f64) -> Result<f64, CliError> {
+    let value = parser.value().map_err(usage)?;
+    value
+        .to_str()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|x| (min..=max).contains(x))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "invalid value {value:?} for {flag}: expected a number from {min} to {max}"
+            ))
+        })
 }
 
 /// The flag's value as a whole number in `min..=max`.
