@@ -24,6 +24,7 @@
 //! # Ok::<(), cli::CliError>(())
 //! ```
 
+pub mod evaluate;
 pub mod sample;
 
 use std::ffi::OsString;
@@ -90,6 +91,9 @@ pub enum CliError {
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Output(io::Error),
+    /// The labels or the detection's output cannot be scored.
+    #[error(transparent)]
+    Evaluate(#[from] evaluate::EvaluateError),
     /// An output file (`--labels`) cannot be created or written.
     #[error("cannot write {path}: {source}")]
     Create {
@@ -128,14 +132,15 @@ pub fn run_with_stderr(
     let result = match subcommand.to_str() {
         Some("detect") => detect(args, stdin, stdout, stderr),
         Some("sample") => sample_command(args, stdout),
+        Some("evaluate") => evaluate::evaluate(args, stdin, stdout, stderr),
         Some("help" | "-h" | "--help") => {
             stdout.write_all(USAGE.as_bytes()).map_err(CliError::Output)
         }
         Some("") => Err(CliError::Usage(
-            "missing subcommand: detect, sample or help".into(),
+            "missing subcommand: detect, evaluate, sample or help".into(),
         )),
         _ => Err(CliError::Usage(format!(
-            "unknown subcommand {:?}: expected detect, sample or help",
+            "unknown subcommand {:?}: expected detect, evaluate, sample or help",
             subcommand
         ))),
     };
