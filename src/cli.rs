@@ -3,13 +3,18 @@
 //! ```text
 //! emailoutlier detect <file.csv|-> [name=value …] [--format csv|json]
 //! emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--missing-percent P]
+//!     [--labels FILE] [--hard] [--volume-decades D] [--day-sigma-max S] [--weekend-percent P]
+//!     [--late-percent P] [--burst-percent P] [--campaign-percent P]
+//! emailoutlier evaluate <data.csv|-> --labels <labels.csv> [name=value …]
+//!     [--sweep name=v1,v2,…] [--warmup-days N] [--format text|json]
 //! ```
 //!
 //! `detect` reads `tstats` output (a header row, then `dest_ip,_time,bytes_out` rows; other
 //! fields are allowed), runs the [`Engine`] and prints the alerts as CSV, the same bytes a
 //! search would return, or as JSON (an array of objects, values as text, empty → `null`). The
 //! INFO summary and any WARN go to stderr. The output is written only once the whole input is
-//! read, so a failed run prints nothing on stdout.
+//! read, so a failed run prints nothing on stdout. [`sample`] documents the generator and its
+//! labels, [`evaluate`] the scoring.
 //!
 //! # Example
 //! ```
@@ -51,9 +56,27 @@ usage:
       Options: deviation_threshold=3 minimum_data_samples=4 now=<epoch> tz=<IANA zone>
                value=bytes_out by=dest_ip time=_time mode=alerts|annotate
   emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--missing-percent P]
+                      [--labels FILE] [--hard] [hard-feature flags below]
       Write realistic sample input (defaults: 1000 hosts, 30 days, seed 1,
       now 1767268800 = 2026-01-01T12:00:00Z, 2% of past days missing), e.g.
       emailoutlier sample | emailoutlier detect - now=1767268800 tz=UTC
+      --labels FILE          also write the ground truth: dest_ip,_time,kind, one row per
+                             exfiltration host-day (kind=exfiltration)
+      --hard                 all features below, with the values in brackets:
+      --volume-decades D     typical volumes log-uniform over D decades around 150 MB [4]
+      --day-sigma-max S      each host's day-to-day sigma uniform in [0.05, S] [0.6]
+      --weekend-percent P    only P% of hosts have quiet weekends (35%) [80; default 100]
+      --missing-percent P    P% of past days missing [5; default 2]
+      --late-percent P       P% of hosts start on a random later day of the window [10]
+      --burst-percent P      P% of host-days are benign 3-10x bursts, not labelled [1]
+      --campaign-percent P   P% of hosts get a 1-5 day exfiltration of a 0.2-50 GB mailbox
+                             on any day, instead of the default's 20-80 GB today [2]
+  emailoutlier evaluate <data.csv|-> --labels <labels.csv> [name=value ...]
+                        [--sweep name=v1,v2,...] [--warmup-days N] [--format text|json]
+      Score the detection (any detect option) against labelled host-days: counts, recall,
+      false_positive_rate, precision, alerts_per_day, event/first-day/later-day recall.
+      Rows on days before (first day of the input + N) are not judged (default N:
+      baseline_days). --sweep runs once per value, one row each.
 ";
 
 /// Why a CLI run failed; `main` prints it and exits with status 2.
@@ -345,6 +368,9 @@ impl RowSink for JsonSink {
     }
 }
 
+/// One `sample` flag's change to the spec, applied after the `--hard` preset.
+type SpecChange = Box<dyn Fn(&mut SampleSpec)>;
+
 fn sample_command(
     args: impl Iterator<Item = OsString>,
     stdout: &mut dyn Write,
@@ -353,7 +379,7 @@ fn sample_command(
     let mut parser = lexopt::Parser::from_args(args);
     // Flags are applied after the preset, whatever their order.
     let mut hard = false;
-    let mut changes: Vec<Box<dyn Fn(&mut SampleSpec)>> = Vec::new();
+    let mut changes: Vec<SpecChange> = Vec::new();
     let mut labels_path: Option<String> = None;
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {

@@ -2,6 +2,7 @@
 
 mod app_conf;
 mod conformance;
+mod evaluate;
 mod hostile;
 mod install;
 mod session;

@@ -508,6 +508,211 @@ mod tests {
         assert!(sample(&spec).lines().all(|l| complete.contains(l)));
     }
 
+    /// FNV-1a, 64 bits: enough to pin bytes in a test without a dependency.
+    fn fnv1a(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+            (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    #[test]
+    fn default_output_is_unchanged() {
+        // Hashes of the output before the hard features existed (`emailoutlier sample` gave
+        // sha256 f1f9d477…ec29f6, 915,359 bytes); the default model must never change.
+        let cases = [
+            (SampleSpec::default(), 0xbb33_4406_936e_a2b8, 915_359),
+            (
+                SampleSpec {
+                    hosts: 40,
+                    ..SampleSpec::default()
+                },
+                0x8b18_b346_e20f_685c,
+                35_704,
+            ),
+            (
+                SampleSpec {
+                    hosts: 300,
+                    days: 7,
+                    seed: 5,
+                    missing_percent: 0,
+                    ..SampleSpec::default()
+                },
+                0x5ba4_a494_e74d_19f2,
+                64_989,
+            ),
+            (
+                SampleSpec {
+                    hosts: 100,
+                    days: 60,
+                    now: 1_700_000_000,
+                    missing_percent: 10,
+                    ..SampleSpec::default()
+                },
+                0xeba3_2104_436e_a24c,
+                164_689,
+            ),
+        ];
+        for (spec, hash, length) in cases {
+            let mut out = Vec::new();
+            write_sample(&spec, &mut out).unwrap();
+            assert_eq!((fnv1a(&out), out.len()), (hash, length), "{spec:?}");
+            // With labels: the same data.
+            let (mut again, mut labels) = (Vec::new(), Vec::new());
+            write_labelled_sample(&spec, &mut again, Some(&mut labels)).unwrap();
+            assert_eq!(again, out);
+        }
+    }
+
+    /// (host, time) → bytes of a sample.
+    fn rows_of(text: &str) -> std::collections::HashMap<(String, i64), i64> {
+        text.lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (
+                    (f[0].to_owned(), f[1].parse().unwrap()),
+                    f[2].parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn labelled(spec: &SampleSpec) -> (String, Vec<(String, i64)>) {
+        let (mut out, mut labels) = (Vec::new(), Vec::new());
+        write_labelled_sample(spec, &mut out, Some(&mut labels)).unwrap();
+        let labels = String::from_utf8(labels).unwrap();
+        let mut lines = labels.lines();
+        assert_eq!(lines.next(), Some(LABELS_HEADER));
+        let labels = lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                assert_eq!(f.len(), 3);
+                assert_eq!(f[2], EXFILTRATION);
+                (f[0].to_owned(), f[1].parse().unwrap())
+            })
+            .collect();
+        (String::from_utf8(out).unwrap(), labels)
+    }
+
+    #[test]
+    fn default_labels_are_the_injected_days() {
+        let (text, labels) = labelled(&SampleSpec::default());
+        let rows = rows_of(&text);
+        let today = DEFAULT_NOW - DEFAULT_NOW % SECONDS_PER_DAY;
+        // 1000 hosts: about 0.5 % plus the one always spiked; all today, all 20 GB or more.
+        assert!((2..=15).contains(&labels.len()), "{}", labels.len());
+        for key in &labels {
+            assert_eq!(key.1, today);
+            assert!(rows[key] > 20_000_000_000, "{key:?}");
+        }
+        // No other today's row is that large.
+        let large = rows
+            .iter()
+            .filter(|(k, &b)| k.1 == today && b > 20_000_000_000);
+        assert_eq!(large.count(), labels.len());
+    }
+
+    #[test]
+    fn hard_labels_name_exactly_the_rows_with_exfiltration() {
+        let spec = SampleSpec {
+            hosts: 2000,
+            days: 60,
+            ..SampleSpec::hard()
+        };
+        let (text, labels) = labelled(&spec);
+        // The same data without campaigns: every other feature draws from its own stream.
+        let (clean, none) = labelled(&SampleSpec {
+            campaign_percent: Some(0.0),
+            ..spec
+        });
+        assert!(none.is_empty());
+        let (rows, clean) = (rows_of(&text), rows_of(&clean));
+        // 2 % of 2000 hosts, 1–5 days each.
+        assert!((20..=300).contains(&labels.len()), "{}", labels.len());
+        let today = DEFAULT_NOW - DEFAULT_NOW % SECONDS_PER_DAY;
+        let labelled: std::collections::HashSet<_> = labels.iter().cloned().collect();
+        assert_eq!(labelled.len(), labels.len(), "a host-day labelled twice");
+        assert!(labels.iter().any(|l| l.1 < today - 10 * SECONDS_PER_DAY));
+        for (key, bytes) in &rows {
+            if labelled.contains(key) {
+                // At least the smallest daily part, 0.2 GB over 5 days, on top of the usual
+                // volume (a campaign day that was to be missing has only the exfiltration).
+                let usual = clean.get(key).copied().unwrap_or(0);
+                assert!(bytes - usual >= 39_999_999, "{key:?}: {bytes} vs {usual}");
+            } else {
+                assert_eq!(Some(bytes), clean.get(key), "{key:?}");
+            }
+        }
+        // Campaign days are never missing, so the labelled data has at least the clean rows.
+        assert!(clean.keys().all(|k| rows.contains_key(k)));
+    }
+
+    #[test]
+    fn hard_features_show_in_the_data() {
+        let spec = SampleSpec {
+            hosts: 2000,
+            days: 90,
+            ..SampleSpec::hard()
+        };
+        let text = sample(&spec);
+        let rows = rows_of(&text);
+        let mut by_host: std::collections::HashMap<&str, Vec<(i64, i64)>> = Default::default();
+        for ((host, time), bytes) in &rows {
+            by_host.entry(host).or_default().push((*time, *bytes));
+        }
+        assert_eq!(by_host.len(), 2000);
+        let first = DEFAULT_NOW - DEFAULT_NOW % SECONDS_PER_DAY - 89 * SECONDS_PER_DAY;
+        let late = by_host
+            .values()
+            .filter(|days| days.iter().all(|&(t, _)| t > first))
+            .count();
+        // 10 % late hosts, and 5 % of the others miss their first day: about 300.
+        assert!((200..=400).contains(&late), "{late}");
+        // Volumes over four decades: medians from below 5 MB to above 5 GB.
+        let mut medians: Vec<i64> = by_host
+            .values()
+            .map(|days| {
+                let mut b: Vec<i64> = days.iter().map(|d| d.1).collect();
+                b.sort_unstable();
+                b[b.len() / 2]
+            })
+            .collect();
+        medians.sort_unstable();
+        assert!(medians[20] < 5_000_000 && medians[1980] > 5_000_000_000);
+        // 5 % missing of about 2000 × 85 past days, give or take the late hosts.
+        assert!(rows.len() < 2000 * 90 * 96 / 100, "{}", rows.len());
+        // Days over 5× the host's median: about 1,100 with bursts on 1 % of host-days, 180
+        // without (noisy hosts' own days and campaigns).
+        let bursts: usize = by_host
+            .values()
+            .map(|days| {
+                let mut b: Vec<i64> = days.iter().map(|d| d.1).collect();
+                b.sort_unstable();
+                let median = b[b.len() / 2];
+                b.iter().filter(|&&x| x > 5 * median).count()
+            })
+            .sum();
+        assert!((700..=1600).contains(&bursts), "{bursts}");
+        // Not every host has weekends: some have weekend days as large as their weekdays.
+        let flat = by_host
+            .values()
+            .filter(|days| {
+                let mean = |weekend: bool| {
+                    let v: Vec<f64> = days
+                        .iter()
+                        .filter(|d| {
+                            matches!((d.0 / SECONDS_PER_DAY + 4).rem_euclid(7), 0 | 6) == weekend
+                        })
+                        .map(|d| d.1 as f64)
+                        .collect();
+                    v.iter().sum::<f64>() / v.len().max(1) as f64
+                };
+                mean(true) > 0.7 * mean(false)
+            })
+            .count();
+        assert!((200..=700).contains(&flat), "{flat}");
+    }
+
     #[test]
     fn integers_and_weekdays() {
         let mut out = Vec::new();
