@@ -1,6 +1,7 @@
 //! Integration tests: the real binary driven through the protocol.
 
 mod app_conf;
+mod backtest;
 mod conformance;
 mod evaluate;
 mod hostile;
