@@ -33,9 +33,7 @@ use score::ScoreSink;
 pub use score::Scores;
 
 /// The option evaluate adds to every run: each row judged as of the end of its own day.
-const MODE: &str = "mode=annotate";
-/// Warm-up when neither `--warmup-days` nor a `baseline_days=` option is given.
-const DEFAULT_WARMUP_DAYS: u64 = 30;
+const MODE: &str = "mode=backtest";
 
 /// Why an evaluation cannot be scored.
 #[derive(Debug, thiserror::Error)]
@@ -275,8 +273,9 @@ fn option_sets(request: &Request) -> Result<Vec<(String, Options)>, CliError> {
         .map_err(CliError::from)
 }
 
-fn default_warmup(_options: &Options) -> u64 {
-    DEFAULT_WARMUP_DAYS
+/// `--warmup-days` when not given: the backtest's window, so every judged row has a full one.
+fn default_warmup(options: &Options) -> u64 {
+    u64::from(options.baseline_days)
 }
 
 fn read_input(path: &str, stdin: &mut dyn Read) -> Result<Vec<u8>, CliError> {
@@ -305,7 +304,8 @@ fn run_once(
     let clock = resolve_clock(options)?;
     let mut days = DayCache::new(clock.zone.clone());
     let index = labels.index(&mut days)?;
-    let mut engine = Engine::new(options, clock.day_start()?);
+    let mut engine =
+        Engine::new(options, clock.day_start()?).with_calendar(Box::new(clock.zone.clone()));
     feed_csv(&mut engine, options.mode, data)
         .map_err(|source| CliError::Csv {
             path: request.data_path.clone(),

@@ -400,3 +400,84 @@ fn command_line_errors() {
         "{unmatched}"
     );
 }
+
+/// Six days (0–5) of a hand-made tstats output and its labels, for the real backtest.
+/// B1–B4 send 100 a day; A 100, 110, then 5000 twice (labelled), then 100; C a benign burst
+/// of 3000 on day 4; E appears on day 3; F 150 on day 5 (labelled, too small to pass the
+/// global test); G 9000 on day 1 (labelled, before the judged days).
+fn hand_made() -> Files {
+    let mut rows: Vec<(String, i64, u32)> = Vec::new();
+    for b in 1..=4 {
+        rows.extend((0..6).map(|d| (format!("B{b}"), d, 100)));
+    }
+    let series: [(&str, [u32; 6]); 4] = [
+        ("A", [100, 110, 5000, 5000, 100, 100]),
+        ("C", [100, 100, 100, 100, 3000, 100]),
+        ("F", [100, 100, 100, 100, 100, 150]),
+        ("G", [100, 9000, 100, 100, 100, 100]),
+    ];
+    for (host, values) in series {
+        rows.extend((0..6).map(|d| (host.to_owned(), d, values[d as usize])));
+    }
+    rows.extend((3..6).map(|d| ("E".to_owned(), d, 100)));
+    rows.sort_by_key(|r| (r.1, r.0.clone()));
+    let mut data = String::from("dest_ip,_time,bytes_out\n");
+    for (host, d, bytes) in rows {
+        data.push_str(&format!("{host},{},{bytes}\n", day(d)));
+    }
+    let labels = labels(&[("A", 2), ("A", 3), ("F", 5), ("G", 1)]);
+    Files::new(&[("data.csv", &data), ("labels.csv", &labels)])
+}
+
+#[test]
+fn backtest_counts_on_a_hand_made_file() {
+    let files = hand_made();
+    let (data, labels) = (files.path("data.csv"), files.path("labels.csv"));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            data.as_str(),
+            "--labels",
+            &labels,
+            "--format",
+            "json",
+            "baseline_days=2",
+            "minimum_data_samples=2",
+            "tz=UTC",
+        ];
+        args.extend(extra);
+        json_rows(&cli(&args).unwrap().0)
+    };
+    let rows = run(&["deviation_threshold=1"]);
+    // Judged: days 2–5 (first day 0 + baseline_days 2): B 16, A, C, F, G 4 each, E 3 = 35.
+    // Alerts: A on day 2 — global window (days 0–2) mean 675.4, stdev 2035.3; A's prior 105
+    // ± 7.07 — and C's burst on day 4 (mean 588.5 + 1417.4 < 3000; prior 100 ± 0).
+    // A's day 3 is masked by its own day 2 (prior 2555 ± 3457.7); F's 150 is below the global
+    // average; G's day 1 is not judged.
+    let expected = serde_json::json!({
+        "options": "baseline_days=2 minimum_data_samples=2 tz=UTC deviation_threshold=1",
+        "host_days": 35, "positives": 3, "negatives": 32,
+        "true_positives": 1, "false_positives": 1,
+        "recall": 1.0 / 3.0, "false_positive_rate": 1.0 / 32.0, "precision": 0.5,
+        "alerts_per_day": 0.5, "event_recall": 0.5,
+        "first_day_recall": 0.5, "later_day_recall": 0.0,
+    });
+    assert_eq!(serde_json::Value::Object(rows[0].clone()), expected);
+    // Warm-up 1 judges day 1 too: G's 9000 against its single prior 100 (stdev 0) alerts.
+    let rows = run(&["deviation_threshold=1", "--warmup-days", "1"]);
+    let count = |k: &str| rows[0][k].as_u64().unwrap();
+    assert_eq!(
+        [
+            count("host_days"),
+            count("positives"),
+            count("true_positives")
+        ],
+        [35 + 8, 4, 2]
+    );
+    assert_eq!(rows[0]["event_recall"], 2.0 / 3.0);
+    assert_eq!(rows[0]["first_day_recall"], 2.0 / 3.0);
+    // A threshold of 100 alerts on nothing.
+    let rows = run(&["--sweep", "deviation_threshold=1,100"]);
+    assert_eq!(rows[1]["true_positives"], 0);
+    assert_eq!(rows[1]["false_positives"], 0);
+    assert_eq!(rows[1]["precision"], serde_json::Value::Null);
+}
