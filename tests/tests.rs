@@ -3,6 +3,7 @@
 mod app_conf;
 mod backtest;
 mod conformance;
+mod evaluate;
 mod hostile;
 mod install;
 mod predictive;
