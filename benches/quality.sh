@@ -14,12 +14,25 @@
 #
 # To add a method, add a line to RUNS: "<label>|<evaluate options>|<option=v1,v2,...>".
 # Every method's curve is drawn from quality.json.
+#
+# Calibration (method=predictive): data that follows its model exactly (CALIBRATE below:
+# log-normal days around a log-uniform typical volume, no weekends, bursts, missing or late
+# days, no exfiltration), scored with min_bytes=0 at each fpr of CALIBRATION_FPRS; the measured
+# false-positive rate should be within a factor 2 of fpr. Written to
+# benches/results/calibration.json and calibration.md.
 set -euo pipefail
 
 # label | options | sweep
+FPRS="fpr=0.1,0.01,0.001,1e-4,1e-5,1e-6,1e-8,1e-10,1e-12"
 RUNS=(
     "seed|tz=UTC now=1767268800|deviation_threshold=0.5,1,1.5,2,3,4,6,10,20"
+    "predictive|tz=UTC now=1767268800 method=predictive|$FPRS"
+    "predictive daytype|tz=UTC now=1767268800 method=predictive baseline=daytype|$FPRS"
+    "predictive min_bytes (fpr=1e-6)|tz=UTC now=1767268800 method=predictive fpr=1e-6|min_bytes=0,1e6,1e7,1e8,1e9"
 )
+CALIBRATION_NOW=1767311999 # 2026-01-01T23:59:59Z: today's row holds (almost) a whole day
+CALIBRATE="sample --hosts $((20000)) --days 90 --seed 8 --now $CALIBRATION_NOW --volume-decades 4 --day-sigma-max 0.6 --weekend-percent 0 --missing-percent 0 --late-percent 0 --burst-percent 0 --campaign-percent 0"
+CALIBRATION_FPRS="fpr=0.1,0.01,0.001,1e-4"
 HOSTS=20000
 DAYS=90
 SEED=7
@@ -71,6 +84,37 @@ print(json.dumps({"run": method, "command": f"emailoutlier evaluate data.csv --l
                   "seconds": float(end) - float(start), "values": len(rows)}))
 PYTHON
 done
+
+# Calibration of method=predictive on model-exact data.
+# shellcheck disable=SC2086 # CALIBRATE is a list of words
+"$binary" $CALIBRATE --labels "$scratch/calibration_labels.csv" >"$scratch/calibration.csv"
+start=$(date +%s.%N)
+"$binary" evaluate "$scratch/calibration.csv" --labels "$scratch/calibration_labels.csv" \
+    tz=UTC now=$CALIBRATION_NOW method=predictive min_bytes=0 --sweep "$CALIBRATION_FPRS" \
+    --format json >"$results/calibration.json"
+end=$(date +%s.%N)
+python3 - "$results/calibration.json" "$results/calibration.md" "$CALIBRATE" "$CALIBRATION_FPRS" \
+    "$CALIBRATION_NOW" "$start" "$end" <<'PYTHON'
+import json, sys
+path, md, generate, sweep, now, start, end = sys.argv[1:8]
+rows = json.load(open(path))
+lines = [
+    "# Calibration of method=predictive",
+    "",
+    f"Data that follows the model: `emailoutlier {generate} --labels labels.csv > data.csv`.",
+    f"Scored with `emailoutlier evaluate data.csv --labels labels.csv tz=UTC now={now} "
+    f"method=predictive min_bytes=0 --sweep {sweep} --format json` ({float(end) - float(start):.1f} s).",
+    "",
+    "| fpr | host-days judged | false alerts | measured rate | measured / fpr |",
+    "|---:|---:|---:|---:|---:|",
+]
+for row in rows:
+    fpr = float([t for t in row["options"].split() if t.startswith("fpr=")][-1][4:])
+    rate = row["false_positive_rate"]
+    lines.append(f"| {fpr:g} | {row['negatives']:,} | {row['false_positives']:,} | {rate:.3g} | {rate / fpr:.2f} |")
+open(md, "w").write("\n".join(lines) + "\n")
+PYTHON
+echo "wrote $results/calibration.json, $results/calibration.md" >&2
 
 python3 - "$runs_json" "$data" "$labels" "$results/quality.json" "$scratch/about.json" \
     "$HOSTS" "$DAYS" "$GENERATE" <<'PYTHON'
