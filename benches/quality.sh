@@ -28,7 +28,7 @@ RUNS=(
     "seed|tz=UTC now=1767268800|deviation_threshold=0.5,1,1.5,2,3,4,6,10,20"
     "predictive|tz=UTC now=1767268800 method=predictive|$FPRS"
     "predictive daytype|tz=UTC now=1767268800 method=predictive baseline=daytype|$FPRS"
-    "predictive min_bytes (fpr=1e-6)|tz=UTC now=1767268800 method=predictive fpr=1e-6|min_bytes=0,1e6,1e7,1e8,1e9"
+    "predictive min_bytes (fpr=1e-4)|tz=UTC now=1767268800 method=predictive fpr=1e-4|min_bytes=0,1e6,1e7,1e8,1e9"
 )
 CALIBRATION_NOW=1767311999 # 2026-01-01T23:59:59Z: today's row holds (almost) a whole day
 CALIBRATE="sample --hosts $((20000)) --days 90 --seed 8 --now $CALIBRATION_NOW --volume-decades 4 --day-sigma-max 0.6 --weekend-percent 0 --missing-percent 0 --late-percent 0 --burst-percent 0 --campaign-percent 0"

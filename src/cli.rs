@@ -57,7 +57,7 @@ usage:
                value=bytes_out by=dest_ip time=_time mode=alerts|annotate|backtest
                baseline_days=30 (mode=backtest: days before each row's day in its window)
                method=seed|predictive; with method=predictive:
-               fpr=0.001 min_bytes=10000000 baseline=all|daytype
+               fpr=0.001 min_bytes=100000000 baseline=all|daytype
   emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--missing-percent P]
                       [--labels FILE] [--hard] [hard-feature flags below]
       Write realistic sample input (defaults: 1000 hosts, 30 days, seed 1,

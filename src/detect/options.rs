@@ -13,7 +13,7 @@
 //! | `baseline_days` | an integer from 1 to 3650, with `mode=backtest` only | `30` |
 //! | `method` | `seed` or `predictive` | `seed` |
 //! | `fpr` | a probability, 1e-12 ≤ p < 0.5 (`method=predictive`) | `0.001` |
-//! | `min_bytes` | a number ≥ 0 (`method=predictive`) | `10000000` (10 MB) |
+//! | `min_bytes` | a number ≥ 0 (`method=predictive`) | `100000000` (100 MB) |
 //! | `baseline` | `all` or `daytype` (`method=predictive`) | `all` |
 //!
 //! A value wrapped in double quotes (`tz="America/New_York"`) has them removed. Unknown,
@@ -112,8 +112,8 @@ pub struct Options {
     pub baseline: Baseline,
 }
 
-/// Default of `min_bytes`: 10 MB (see README, "Detection quality").
-pub const DEFAULT_MIN_BYTES: f64 = 10e6;
+/// Default of `min_bytes`: 100 MB (see README, "Detection quality").
+pub const DEFAULT_MIN_BYTES: f64 = 100e6;
 /// Default of `fpr`.
 pub const DEFAULT_FPR: f64 = 0.001;
 /// Smallest `fpr`: statrs' t quantile is accurate down to about 1e-20 (see
@@ -412,7 +412,7 @@ impl Options {
             "min_bytes" => {
                 self.min_bytes = parse_number(value.as_bytes())
                     .filter(|b| *b >= 0.0)
-                    .ok_or_else(|| invalid("a number of bytes >= 0, such as 10000000 or 0"))?;
+                    .ok_or_else(|| invalid("a number of bytes >= 0, such as 100000000 or 0"))?;
             }
             "baseline" => {
                 self.baseline = match value {
@@ -680,7 +680,7 @@ mod tests {
         let defaults = Options::parse(["method=predictive"]).unwrap();
         assert_eq!(
             (defaults.fpr, defaults.min_bytes, defaults.baseline),
-            (0.001, 10e6, Baseline::All)
+            (0.001, 100e6, Baseline::All)
         );
         assert_eq!(Options::parse([]).unwrap().method, MethodName::Seed);
         for bad in [
@@ -705,7 +705,7 @@ mod tests {
         );
         assert_eq!(
             err(&["method=predictive", "min_bytes=-1"]),
-            "invalid value \"-1\" for option min_bytes: expected a number of bytes >= 0, such as 10000000 or 0"
+            "invalid value \"-1\" for option min_bytes: expected a number of bytes >= 0, such as 100000000 or 0"
         );
         assert_eq!(
             err(&["method=predictive", "baseline=weekly"]),
