@@ -5,8 +5,8 @@
 //! accumulators and is forgotten), and O(all rows) in [`Mode::Annotate`] and
 //! [`Mode::Backtest`], which must print every row. Field text is stored in one byte arena, not
 //! one allocation per row. [`Mode::Backtest`] computes each row's window in
-//! [`super::backtest`] at finish. How a row is judged is the method's
-//! ([`super::method`]); the engine dispatches once per call to the one that runs.
+//! [`super::backtest`] at finish. How a row is judged is the method's (the `Method` trait of
+//! `detect/method.rs`); the engine dispatches once per call to the one that runs.
 //!
 //! # Example
 //! ```

@@ -37,8 +37,8 @@
 //!   weekends; when fewer than `max(minimum_data_samples − 1, 2)` prior values of that type
 //!   exist, against all its prior values.
 //! - `typical_<value>` is `e^m − 1`, `upper_<value>` is `e^U − 1` (both rounded to whole
-//!   bytes), `p_value` is `P(T > (y − m)/(max(s, S_MIN)·√(1 + 1/n)))` for `T` ~ Student's t with `n − 1`
-//!   degrees of freedom (statrs' `sf`).
+//!   bytes), `p_value` is `P(T > (y − m)/(max(s, S_MIN)·√(1 + 1/n)))` for `T` ~ Student's t
+//!   with `n − 1` degrees of freedom (statrs' `sf`).
 //!
 //! - `mode=backtest`: the same rule for every row as of the end of its own day, over its
 //!   host's prior rows in the row's window: a [`SlidingWindow`] of mergeable summaries (the
