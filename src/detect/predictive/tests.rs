@@ -558,3 +558,47 @@ fn backtest_judges_today_as_alerts_mode_does() {
         assert!(first.ends_with(",,,1,0"), "{first}");
     }
 }
+
+#[test]
+fn extreme_values_never_panic_and_print_nulls_for_overflow() {
+    // Negative bytes count as 0; 1e308 gives y ≈ 709.2 and e^U overflows to an empty field.
+    let rows = [
+        ("z", 4, -5.0),
+        ("z", 3, 0.0),
+        ("z", 2, 1e308),
+        ("z", 1, 1e-300),
+        ("z", 0, 1e308),
+        ("w", 3, 1e308),
+        ("w", 2, 1e308),
+        ("w", 1, 1e308),
+        ("w", 0, 1e308),
+    ];
+    for mode in ["mode=alerts", "mode=annotate", "mode=backtest"] {
+        for baseline in ["baseline=all", "baseline=daytype"] {
+            let (lines, ..) = run(&["method=predictive", mode, baseline, "min_bytes=0"], &rows);
+            for row in &lines.rows {
+                let fields: Vec<&str> = row.split(',').collect();
+                assert_eq!(
+                    fields.len(),
+                    if mode == "mode=alerts" { 7 } else { 8 },
+                    "{row}"
+                );
+                if let Ok(p) = fields[5].parse::<f64>() {
+                    assert!((0.0..=1.0).contains(&p), "{row}");
+                }
+            }
+        }
+    }
+    // Host w: four equal huge days: typical is e^709.2 − 1 = 1e308, the bound overflows.
+    let (lines, ..) = run(
+        &["method=predictive", "mode=annotate", "min_bytes=0"],
+        &rows,
+    );
+    let today = lines
+        .rows
+        .iter()
+        .find(|r| r.starts_with("w,1767225600,"))
+        .unwrap();
+    assert!(today.ends_with(",0"), "{today}");
+    assert_eq!(today.split(',').nth(4), Some(""), "{today}");
+}
