@@ -48,8 +48,7 @@
 //! `y` (the shift keeps the variance well conditioned), and the `K` largest `y`; twice that
 //! with `daytype`.
 
-use std::collections::HashMap;
-
+use hashbrown::HashMap;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::backtest::Backtest;
@@ -165,7 +164,7 @@ pub(crate) struct Predictive<const T: usize> {
     calendar: Calendar,
     value_name: String,
     /// `t⁻¹(1 − level; df)` by `(df, level bits)`, filled when first needed.
-    quantiles: HashMap<(u64, u64), f64>,
+    quantiles: HashMap<(u64, u64), f64, foldhash::fast::FixedState>,
     /// Today's rows that got a bound and pass `minimum_data_samples`.
     judged: u64,
 }
@@ -186,7 +185,7 @@ impl<const T: usize> Predictive<T> {
             minimum_same_type: minimum_rows.saturating_sub(1).max(2),
             calendar,
             value_name: value_name.to_owned(),
-            quantiles: HashMap::new(),
+            quantiles: HashMap::with_hasher(foldhash::fast::FixedState::default()),
             judged: 0,
         }
     }
