@@ -5,4 +5,5 @@ mod conformance;
 mod hostile;
 mod install;
 mod session;
+mod students_t;
 mod util;
