@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{Cauchy, ContinuousCDF, StudentsT};
 
 fn calls(c: &mut Criterion) {
     let mut group = c.benchmark_group("students_t");
@@ -25,6 +25,11 @@ fn calls(c: &mut Criterion) {
             });
         }
     }
+    // ν = 1 through the Cauchy distribution (see tests/students_t.rs).
+    let cauchy = Cauchy::new(0.0, 1.0).unwrap();
+    group.bench_function("-Cauchy::inverse_cdf(1e-9)", |b| {
+        b.iter(|| -cauchy.inverse_cdf(black_box(1e-9)))
+    });
     group.finish();
 }
 
