@@ -19,7 +19,7 @@
 //!    of days `[lo(i), i)`; `num_data_samples` is the count of rows of days `[lo(i), i]`.
 //!
 //! Memory: the engine's stored rows (as `mode=annotate`) plus, per row, a 24-byte
-//! [`RowBaseline`] and a 4-byte index for the per-host sort; per day, one window summary.
+//! `RowBaseline` and a 4-byte index for the per-host sort; per day, one window summary.
 
 use std::collections::BTreeMap;
 use std::fmt;
