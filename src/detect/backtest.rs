@@ -47,7 +47,7 @@ const SECS_PER_DAY: i64 = 86_400;
 
 impl LocalCalendar for UtcCalendar {
     fn start_of_day(&self, t: i64) -> Option<i64> {
-        Some(t.div_euclid(SECS_PER_DAY) * SECS_PER_DAY)
+        t.div_euclid(SECS_PER_DAY).checked_mul(SECS_PER_DAY)
     }
 
     fn start_of_day_shifted(&self, day_start: i64, days: i32) -> Option<i64> {
