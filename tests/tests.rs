@@ -1,7 +1,9 @@
 //! Integration tests: the real binary driven through the protocol.
 
 mod app_conf;
+mod backtest;
 mod conformance;
+mod evaluate;
 mod hostile;
 mod install;
 mod session;
