@@ -29,7 +29,7 @@ def main() -> int:
     parser.add_argument("--now", required=True, type=int)
     parser.add_argument("--tz", default="UTC")
     parser.add_argument("--rows-per-chunk", type=int, default=50_000)
-    parser.add_argument("--arg", action="append", default=[], help="one more command option")
+    parser.add_argument("--arg", action="append", default=[], help="another command option")
     args = parser.parse_args()
     if args.rows_per_chunk < 1:
         parser.error("--rows-per-chunk must be at least 1")
@@ -39,8 +39,8 @@ def main() -> int:
         "preview": False,
         "streaming_command_will_restart": False,
         "searchinfo": {
-            "args": [f"now={args.now}", f"tz={args.tz}"] + args.arg,
-            "raw_args": [f"now={args.now}", f"tz={args.tz}"] + args.arg,
+            "args": [f"now={args.now}", f"tz={args.tz}", *args.arg],
+            "raw_args": [f"now={args.now}", f"tz={args.tz}", *args.arg],
             "command": "emailoutlier",
             "maxresultrows": args.rows_per_chunk,
         },

@@ -8,7 +8,8 @@
 # (`emailoutlier sample --hard`, 20,000 hosts x 90 days, see GENERATE below) into a scratch
 # folder ($QUALITY_DIR, else a temporary folder removed at the end); run every line of RUNS
 # with `emailoutlier evaluate <data> --labels <labels> <options> --sweep <sweep> --format json`;
-# write benches/results/quality.json (every row, plus "method" and "swept"), quality.md (the
+# write benches/results/quality.json (every row, plus "method", "sweep" (the swept option) and
+# "swept" (its value)), quality.md (the
 # tables, commands, date, machine) and quality.svg (recall against false-positive rate, one
 # curve per method) with benches/quality_report.py (python3 standard library only).
 #
@@ -25,13 +26,13 @@ set -euo pipefail
 # label | options | sweep
 FPRS="fpr=0.1,0.01,0.001,1e-4,1e-5,1e-6,1e-8,1e-10,1e-12"
 RUNS=(
-    "seed|tz=UTC now=1767268800|deviation_threshold=0.5,1,1.5,2,3,4,6,10,20"
-    "predictive|tz=UTC now=1767268800 method=predictive|$FPRS"
-    "predictive daytype|tz=UTC now=1767268800 method=predictive baseline=daytype|$FPRS"
-    "predictive min_bytes (fpr=1e-4)|tz=UTC now=1767268800 method=predictive fpr=1e-4|min_bytes=0,1e6,1e7,1e8,1e9"
+    "seed|tz=UTC|deviation_threshold=0.5,1,1.5,2,2.5,3,4,5,7,10"
+    "predictive|tz=UTC method=predictive|$FPRS"
+    "predictive daytype|tz=UTC method=predictive baseline=daytype|$FPRS"
+    "predictive min_bytes (fpr=1e-4)|tz=UTC method=predictive fpr=1e-4|min_bytes=0,1e6,1e7,1e8,1e9"
 )
 CALIBRATION_NOW=1767311999 # 2026-01-01T23:59:59Z: today's row holds (almost) a whole day
-CALIBRATE="sample --hosts $((20000)) --days 90 --seed 8 --now $CALIBRATION_NOW --volume-decades 4 --day-sigma-max 0.6 --weekend-percent 0 --missing-percent 0 --late-percent 0 --burst-percent 0 --campaign-percent 0"
+CALIBRATE="sample --hosts 20000 --days 90 --seed 8 --now $CALIBRATION_NOW --volume-decades 4 --day-sigma-max 0.6 --weekend-percent 0 --missing-percent 0 --late-percent 0 --burst-percent 0 --campaign-percent 0"
 CALIBRATION_FPRS="fpr=0.1,0.01,0.001,1e-4"
 HOSTS=20000
 DAYS=90
@@ -78,7 +79,7 @@ rows = json.load(open(path))
 name = sweep.split("=", 1)[0]
 for row in rows:
     swept = [t.split("=", 1)[1] for t in row["options"].split() if t.startswith(name + "=")]
-    row = {"method": method, "swept": f"{name}={swept[-1]}" if swept else "", **row}
+    row = {"method": method, "sweep": name, "swept": swept[-1] if swept else "", **row}
     print(json.dumps(row))
 print(json.dumps({"run": method, "command": f"emailoutlier evaluate data.csv --labels labels.csv {options} --sweep {sweep} --format json",
                   "seconds": float(end) - float(start), "values": len(rows)}))
@@ -143,6 +144,44 @@ about = {
 }
 json.dump(about, open(about_path, "w"))
 PYTHON
+# Why the seed method misses, at its defaults: each labelled judged day of the backtest's
+# annotated output by which of the seed's conditions it fails (global test, host test,
+# minimum_data_samples), and the global test's bar.
+"$binary" detect "$data" mode=backtest tz=UTC >"$scratch/backtest.csv" 2>/dev/null
+python3 - "$scratch/backtest.csv" "$labels" >"$scratch/breakdown.md" <<'PYTHON'
+import collections, csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+labels = {(r["dest_ip"], int(r["_time"]) // 86400) for r in csv.DictReader(open(sys.argv[2]))}
+first = min(int(r["_time"]) // 86400 for r in rows)
+days_of = collections.defaultdict(set)
+for host, day in labels:
+    days_of[host].add(day)
+counts, bars = collections.Counter(), []
+for r in rows:
+    key = (r["dest_ip"], int(r["_time"]) // 86400)
+    if key not in labels or key[1] < first + 30:
+        continue
+    x = float(r["bytes_out"])
+    bar = float(r["avg_bytes_out"]) + 3 * float(r["stdev_bytes_out"])
+    bars.append(bar)
+    host_ok = r["per_source_stdev_bytes_out"] != "" and x > float(r["per_source_avg_bytes_out"]) + 3 * float(r["per_source_stdev_bytes_out"])
+    place = "later" if key[1] - 1 in days_of[key[0]] else "first"
+    counts[(place, x > bar, host_ok, int(r["num_data_samples"]) >= 4)] += 1
+bars.sort()
+print("## Where the seed method misses (its defaults: deviation_threshold=3, baseline_days=30)")
+print()
+print("`emailoutlier detect data.csv mode=backtest tz=UTC`, each labelled judged day by the seed's conditions:")
+print()
+print("| campaign day | passes global test | passes host test | ≥ 4 samples | host-days |")
+print("|---|---|---|---|---:|")
+yes = lambda b: "yes" if b else "no"
+for (place, g, h, n), c in sorted(counts.items(), key=lambda kv: (kv[0][0], not kv[0][1], not kv[0][2], not kv[0][3])):
+    print(f"| {place} | {yes(g)} | {yes(h)} | {yes(n)} | {c:,} |")
+print()
+print(f"The global test's bar (average + 3 stdev of every row of the window) on those days: "
+      f"{bars[0] / 1e9:.1f} to {bars[-1] / 1e9:.1f} GB, median {bars[len(bars) // 2] / 1e9:.1f} GB.")
+print()
+PYTHON
 python3 benches/quality_report.py "$results/quality.json" "$results/quality.md" \
-    "$results/quality.svg" "$scratch/about.json"
+    "$results/quality.svg" "$scratch/about.json" "$scratch/breakdown.md"
 echo "wrote $results/quality.json, $results/quality.md, $results/quality.svg" >&2

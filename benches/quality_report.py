@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Writes benches/results/quality.md and quality.svg from quality.json (python3 stdlib only).
 
-    python3 benches/quality_report.py <quality.json> <quality.md> <quality.svg> <about.json>
+    python3 benches/quality_report.py <quality.json> <quality.md> <quality.svg> <about.json> [extra.md]
 
-quality.json is a list of evaluate rows, each with two extra keys: "method" (the curve it
-belongs to) and "swept" (the swept option's value, the point's label). about.json holds what
-the markdown says about the run: commands, date, machine, data size, seconds per run.
+quality.json is a list of evaluate rows, each with three extra keys: "method" (the curve it
+belongs to), "sweep" (the swept option's name) and "swept" (its value, the point's label). about.json holds what
+the markdown says about the run: commands, date, machine, data size, seconds per run;
+extra.md, when given, is appended to the markdown before the chart.
 The chart has one curve per method: recall of host-days (solid) and of campaigns (dashed)
 against the false-positive rate of host-days, on a log axis.
 """
@@ -51,7 +52,7 @@ def cell(key, value):
     return f"{value:,}"
 
 
-def markdown(rows, about):
+def markdown(rows, about, extra):
     order, by_method = methods_of(rows)
     lines = [
         "# Detection quality",
@@ -76,10 +77,11 @@ def markdown(rows, about):
             lines.append(f"`{run['command']}` ({run['seconds']:.1f} s for {run['values']} values)")
             lines.append("")
         header = ["swept"] + COUNT_KEYS[3:] + RATE_KEYS
-        lines.append("| " + " | ".join(header) + " |")
+        names = [by_method[method][0]["sweep"] or "run"] + header[1:]
+        lines.append("| " + " | ".join(names) + " |")
         lines.append("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
         for row in by_method[method]:
-            values = [f"`{row['swept']}`"] + [cell(k, row[k]) for k in header[1:]]
+            values = [str(row["swept"])] + [cell(k, row[k]) for k in header[1:]]
             lines.append("| " + " | ".join(values) + " |")
         first = by_method[method][0]
         lines.append("")
@@ -88,6 +90,7 @@ def markdown(rows, about):
             f"negatives {first['negatives']:,}; options of the first row: `{first['options']}`."
         )
         lines.append("")
+    lines.append(extra)
     lines.append("![recall against false-positive rate](quality.svg)")
     lines.append("")
     return "\n".join(lines)
@@ -151,11 +154,16 @@ def svg(rows, title):
             out.append(
                 f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"{dash}/>'
             )
+        last_label = None
         for r in points:
             x, y = x_of(r["false_positive_rate"]), y_of(r["recall"])
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}"/>')
+            # A label too close to the last one drawn would overlap it: the point stays bare.
+            if last_label and math.hypot(x - last_label[0], y - last_label[1]) < 22:
+                continue
+            last_label = (x, y)
             out.append(
-                f'<text x="{x + 5:.1f}" y="{y - 6:.1f}" fill="{color}" font-size="10">'
+                f'<text x="{x - 4:.1f}" y="{y - 8:.1f}" fill="{color}" font-size="10">'
                 f"{html.escape(str(r['swept']))}</text>"
             )
         lx = left + plot_w + 15
@@ -169,22 +177,25 @@ def svg(rows, title):
             'stroke-width="2" stroke-dasharray="5,4"/>'
         )
         out.append(f'<text x="{lx + 30}" y="{legend_y + 4}">{html.escape(method)}: campaigns</text>')
-        legend_y += 26
-    out.append(
-        f'<text x="{left + plot_w + 15}" y="{legend_y + 4}" font-size="10">labels: swept value</text>'
-    )
+        legend_y += 16
+        sweep = by_method[method][0].get("sweep") or "-"
+        out.append(
+            f'<text x="{lx + 30}" y="{legend_y + 4}" font-size="10">points: {html.escape(sweep)}</text>'
+        )
+        legend_y += 24
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
 def main():
     results, md_path, svg_path, about_path = sys.argv[1:5]
+    extra = open(sys.argv[5]).read() if len(sys.argv) > 5 else ""
     with open(results) as f:
         rows = json.load(f)
     with open(about_path) as f:
         about = json.load(f)
     with open(md_path, "w") as f:
-        f.write(markdown(rows, about))
+        f.write(markdown(rows, about, extra))
     title = f"{about['hosts']:,} hosts × {about['days']} days, {about['labels']:,} exfiltration host-days"
     with open(svg_path, "w") as f:
         f.write(svg(rows, title))

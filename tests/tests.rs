@@ -8,4 +8,5 @@ mod hostile;
 mod install;
 mod predictive;
 mod session;
+mod students_t;
 mod util;

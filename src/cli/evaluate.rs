@@ -122,7 +122,9 @@ pub(super) fn evaluate(
         .map_err(CliError::Output)?;
     stdout.flush().map_err(CliError::Output)?;
     // Diagnostics are best effort: a closed stderr must not fail a finished run.
-    for note in notes.iter().take(1) {
+    // One line per distinct summary: option sets that differ only in thresholds share one.
+    notes.dedup();
+    for note in &notes {
         let _ = writeln!(stderr, "emailoutlier: INFO: {note}");
     }
     Ok(())

@@ -213,11 +213,8 @@ pub fn write_labelled_sample(
             today,
             host == always_spiked,
         );
-        let spike = if plan.campaign.is_none() && spec.campaign_percent.is_none() && spiked {
-            Some(spike)
-        } else {
-            None
-        };
+        // Campaigns, when asked for, replace the default's exfiltration today.
+        let spike = (spec.campaign_percent.is_none() && spiked).then_some(spike);
         let mut bursts = Rng::new(spec.seed, host + BURST_STREAM);
         address.clear();
         write_address(&mut address, host);
@@ -636,7 +633,7 @@ mod tests {
         for (key, bytes) in &rows {
             if labelled.contains(key) {
                 // At least the smallest daily part, 0.2 GB over 5 days, on top of the usual
-                // volume (a campaign day that was to be missing has only the exfiltration).
+                // volume (a campaign day missing from the clean data is compared with 0).
                 let usual = clean.get(key).copied().unwrap_or(0);
                 assert!(bytes - usual >= 39_999_999, "{key:?}: {bytes} vs {usual}");
             } else {

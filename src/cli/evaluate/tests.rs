@@ -462,6 +462,24 @@ fn backtest_counts_on_a_hand_made_file() {
         "first_day_recall": 0.5, "later_day_recall": 0.0,
     });
     assert_eq!(serde_json::Value::Object(rows[0].clone()), expected);
+    // The same from stdin.
+    let data_text = std::fs::read_to_string(&data).unwrap();
+    let args = [
+        "evaluate",
+        "-",
+        "--labels",
+        &labels,
+        "--format",
+        "json",
+        "baseline_days=2",
+        "minimum_data_samples=2",
+        "tz=UTC",
+        "deviation_threshold=1",
+    ];
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let args = args.map(OsString::from).to_vec();
+    crate::cli::run_with_stderr(args, &mut data_text.as_bytes(), &mut out, &mut err).unwrap();
+    assert_eq!(json_rows(std::str::from_utf8(&out).unwrap()), rows);
     // Warm-up 1 judges day 1 too: G's 9000 against its single prior 100 (stdev 0) alerts.
     let rows = run(&["deviation_threshold=1", "--warmup-days", "1"]);
     let count = |k: &str| rows[0][k].as_u64().unwrap();
