@@ -568,9 +568,10 @@ impl<const T: usize> Method for Predictive<T> {
         #[allow(clippy::cast_precision_loss)]
         let expected = self.judged as f64 * self.fpr;
         Some(format!(
-            "method=predictive fpr={}: {} rows judged, so about {expected:.2} false alerts expected under the model (judged × fpr){}",
+            "method=predictive fpr={}: {} {} judged, so about {expected:.2} false alerts expected under the model (judged × fpr){}",
             self.fpr,
             self.judged,
+            if self.judged == 1 { "row" } else { "rows" },
             if T == 2 { ", baseline=daytype" } else { "" }
         ))
     }

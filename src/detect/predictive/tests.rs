@@ -115,7 +115,7 @@ fn bound_and_p_value_match_the_closed_form_with_two_degrees_of_freedom() {
     assert_eq!(summary.alerts, 1);
     assert_eq!(
         note.as_deref(),
-        Some("method=predictive fpr=0.01: 1 rows judged, so about 0.01 false alerts expected under the model (judged × fpr)")
+        Some("method=predictive fpr=0.01: 1 row judged, so about 0.01 false alerts expected under the model (judged × fpr)")
     );
 
     // The fit itself, to 1e-12: statrs' quantile against the closed form.
