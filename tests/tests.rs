@@ -1,8 +1,10 @@
 //! Integration tests: the real binary driven through the protocol.
 
 mod app_conf;
+mod app_views;
 mod conformance;
 mod hostile;
 mod install;
 mod session;
+mod spl;
 mod util;
