@@ -235,3 +235,83 @@ fn nav_names_existing_views_and_lands_on_one_of_the_apps() {
     let app = parse_conf(&read(&root().join("default/app.conf")));
     assert_eq!(conf_value(&app, "ui", "is_visible"), Some("true"));
 }
+
+/// The thresholds the Tuning view tries: the list in its `split("…", ",")`.
+fn tuning_thresholds() -> Vec<f64> {
+    let (_, text) = views()
+        .into_iter()
+        .find(|(name, _)| name == "emailoutlier_tuning")
+        .unwrap();
+    let start = text.find("deviation_threshold=split(\"").unwrap() + 27;
+    let list = &text[start..start + text[start..].find('"').unwrap()];
+    list.split(',').map(|t| t.parse().unwrap()).collect()
+}
+
+#[test]
+fn the_tuning_rule_reproduces_the_commands_verdict_at_each_threshold() {
+    // The Tuning view flags each backtest row with the detection's rule from the printed
+    // statistics; at each of its thresholds that must give exactly the command's is_outlier.
+    let (sample, stderr, status) = crate::util::run_raw(
+        &[
+            "sample",
+            "--hosts",
+            "60",
+            "--days",
+            "45",
+            "--seed",
+            "3",
+            "--now",
+            "1767268800",
+        ],
+        b"",
+    );
+    assert!(status.success(), "{}", String::from_utf8_lossy(&stderr));
+    let thresholds = tuning_thresholds();
+    assert!(thresholds.contains(&3.0), "{thresholds:?}");
+    let mut alerts_per_threshold = Vec::new();
+    for t in thresholds {
+        let threshold = format!("deviation_threshold={t}");
+        let (out, stderr, status) = crate::util::run_raw(
+            &["detect", "-", "mode=backtest", &threshold, "tz=UTC"],
+            &sample,
+        );
+        assert!(status.success(), "{}", String::from_utf8_lossy(&stderr));
+        let mut reader = csv::Reader::from_reader(&out[..]);
+        let header = reader.headers().unwrap().clone();
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let [bytes, avg, stdev, samples, source_avg, source_stdev, outlier] = [
+            "bytes_out",
+            "avg_bytes_out",
+            "stdev_bytes_out",
+            "num_data_samples",
+            "per_source_avg_bytes_out",
+            "per_source_stdev_bytes_out",
+            "is_outlier",
+        ]
+        .map(column);
+        let mut alerts = 0;
+        for record in reader.records() {
+            let record = record.unwrap();
+            let number = |i: usize| record[i].parse::<f64>().ok();
+            let above = |mean: usize, sd: usize| match (number(bytes), number(mean), number(sd)) {
+                (Some(x), Some(m), Some(s)) => x > m + t * s,
+                _ => false,
+            };
+            let rule = number(samples).is_some_and(|n| n >= 4.0)
+                && above(avg, stdev)
+                && above(source_avg, source_stdev);
+            assert_eq!(
+                rule,
+                &record[outlier] == "1",
+                "T={t}: the Tuning rule and is_outlier disagree on {record:?}"
+            );
+            alerts += usize::from(rule);
+        }
+        alerts_per_threshold.push(alerts);
+    }
+    assert!(alerts_per_threshold[0] > 0, "{alerts_per_threshold:?}");
+    assert!(
+        alerts_per_threshold.windows(2).all(|w| w[0] >= w[1]),
+        "alerts fall as the threshold rises: {alerts_per_threshold:?}"
+    );
+}
