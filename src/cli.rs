@@ -46,7 +46,8 @@ usage:
       Find days on which an email server sent a host far more bytes than usual.
       Input: tstats output with dest_ip, _time, bytes_out (a header row first; - is stdin).
       Options: deviation_threshold=3 minimum_data_samples=4 now=<epoch> tz=<IANA zone>
-               value=bytes_out by=dest_ip time=_time mode=alerts|annotate
+               value=bytes_out by=dest_ip time=_time mode=alerts|annotate|backtest
+               baseline_days=30 (mode=backtest: days before each row's day in its window)
   emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--missing-percent P]
       Write realistic sample input (defaults: 1000 hosts, 30 days, seed 1,
       now 1767268800 = 2026-01-01T12:00:00Z, 2% of past days missing), e.g.
@@ -193,7 +194,8 @@ fn detect(
     })?;
     let options = Options::parse(tokens.iter().map(String::as_str))?;
     let clock = resolve_clock(&options)?;
-    let mut engine = Engine::new(&options, clock.day_start()?);
+    let mut engine =
+        Engine::new(&options, clock.day_start()?).with_calendar(Box::new(clock.zone.clone()));
     let csv_error = |source| CliError::Csv {
         path: path.clone(),
         source,
@@ -248,7 +250,7 @@ fn feed_csv<R: Read>(
         let (by, time, value) = (field(columns.by), field(columns.time), field(columns.value));
         match mode {
             Mode::Alerts => engine.feed(by, time, value, &[]),
-            Mode::Annotate => {
+            Mode::Annotate | Mode::Backtest => {
                 let row: Vec<&[u8]> = record.iter().collect();
                 engine.feed(by, time, value, &row);
             }

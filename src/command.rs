@@ -91,7 +91,8 @@ impl OutlierCommand {
             self.environment.system_zone.clone(),
         );
         Ok(Run {
-            engine: Engine::new(&self.options, time.day_start()?),
+            engine: Engine::new(&self.options, time.day_start()?)
+                .with_calendar(Box::new(time.zone.clone())),
             time_note: time.describe(),
         })
     }
@@ -145,7 +146,7 @@ impl Command for OutlierCommand {
                 self.options.time.clone(),
                 self.options.value.clone(),
             ]),
-            Mode::Annotate => None,
+            Mode::Annotate | Mode::Backtest => None,
         };
         Ok(GetInfoReply {
             command_type: CommandType::Events,
@@ -154,7 +155,7 @@ impl Command for OutlierCommand {
     }
 
     fn feed(&mut self, body: &mut BodyReader<'_>) -> Result<(), CommandError> {
-        let annotate = self.options.mode == Mode::Annotate;
+        let annotate = matches!(self.options.mode, Mode::Annotate | Mode::Backtest);
         let run = self.run()?;
         if body.fields().is_empty() {
             return Ok(());
@@ -162,7 +163,7 @@ impl Command for OutlierCommand {
         let Columns { value, by, time } = run.engine.bind(body.fields())?;
         let width = body.fields().len();
         while let Some(row) = body.read_row()? {
-            // Annotate mode keeps every row anyway; alerts mode needs no more than three fields.
+            // Annotate and backtest keep every row anyway; alerts mode needs three fields.
             let all: Vec<&[u8]> = match annotate {
                 true => (0..width).map(|i| row.get(i)).collect(),
                 false => Vec::new(),

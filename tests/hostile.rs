@@ -477,7 +477,7 @@ fn options_with_bad_values() {
         ("time=", &["invalid value \"\" for option time: expected a field name"]),
         (
             "mode=everything",
-            &["invalid value \"everything\" for option mode: expected alerts or annotate"],
+            &["invalid value \"everything\" for option mode: expected alerts, annotate or backtest"],
         ),
         (
             "threshold=3",

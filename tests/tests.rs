@@ -2,6 +2,7 @@
 
 mod app_conf;
 mod app_views;
+mod backtest;
 mod conformance;
 mod hostile;
 mod install;

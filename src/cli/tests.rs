@@ -189,7 +189,7 @@ fn detect_errors() {
     assert_eq!(
         cli(&["detect", "-", "threshold=1"], INPUT).unwrap_err(),
         "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, \
-         now, tz, value, by, time, mode"
+         now, tz, value, by, time, mode, baseline_days"
     );
     assert_eq!(
         cli(&["detect", "-", "--format", "xml"], INPUT).unwrap_err(),

@@ -2,8 +2,10 @@
 //! the SPL's filter applied with the final statistics at the end.
 //!
 //! Memory is O(destinations + today's rows) in [`Mode::Alerts`] (a prior-day row only updates
-//! accumulators and is forgotten), and O(all rows) in [`Mode::Annotate`], which must print
-//! every row. Field text is stored in one byte arena, not one allocation per row.
+//! accumulators and is forgotten), and O(all rows) in [`Mode::Annotate`] and
+//! [`Mode::Backtest`], which must print every row. Field text is stored in one byte arena, not
+//! one allocation per row. [`Mode::Backtest`] computes each row's window in
+//! [`super::backtest`] at finish.
 //!
 //! # Example
 //! ```
@@ -40,11 +42,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use super::backtest::{Backtest, Baseline, LocalCalendar, UtcCalendar};
 use super::keys::Keys;
 use super::number::parse_number;
 use super::options::{quote, Mode, Options};
 use super::output::{alert_fields, annotate_fields, write_rounded2, write_shortest};
 use super::stats::Accumulator;
+use super::window::Moments;
 
 /// Positions of the three fields the engine reads, in the caller's rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,9 +75,11 @@ pub enum EngineError {
         /// The input's field names, comma-separated.
         received: String,
     },
-    /// In annotate mode, a later chunk of rows has other fields than the first.
-    #[error("the input's fields changed from {expected} to {received}; mode=annotate needs the same fields in every chunk")]
+    /// In annotate or backtest mode, a later chunk of rows has other fields than the first.
+    #[error("the input's fields changed from {expected} to {received}; mode={mode} needs the same fields in every chunk")]
     FieldsChanged {
+        /// The mode: `annotate` or `backtest`.
+        mode: &'static str,
         /// The first chunk's field names, comma-separated.
         expected: String,
         /// This chunk's field names, comma-separated.
@@ -120,6 +126,39 @@ pub struct Summary {
     pub first_non_numeric_time: Option<String>,
     /// Rows with an empty `by` field (in the global statistics, in no group).
     pub rows_without_group: u64,
+    /// `mode=backtest`'s counts; `None` in the other modes.
+    pub backtest: Option<BacktestSummary>,
+}
+
+/// Counts of a `mode=backtest` run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BacktestSummary {
+    /// Local days that have rows; each is judged.
+    pub days_judged: u64,
+    /// Fewest alerts of a judged day.
+    pub min_alerts_per_day: u64,
+    /// Twice the median of the alerts per judged day (the sum of the two middle counts).
+    pub twice_median_alerts_per_day: u64,
+    /// Most alerts of a judged day.
+    pub max_alerts_per_day: u64,
+    /// Rows whose numeric time is outside years 1 to 9998: in no day and no window.
+    pub rows_out_of_range: u64,
+}
+
+impl BacktestSummary {
+    /// The counts of a run whose judged days had `alerts` alerts each.
+    fn of(mut alerts: Vec<u64>, rows_out_of_range: u64) -> BacktestSummary {
+        alerts.sort_unstable();
+        let n = alerts.len();
+        let middle = |i: usize| alerts.get(i).copied().unwrap_or(0);
+        BacktestSummary {
+            days_judged: n as u64,
+            min_alerts_per_day: middle(0),
+            twice_median_alerts_per_day: middle(n.saturating_sub(1) / 2) + middle(n / 2),
+            max_alerts_per_day: middle(n.saturating_sub(1)),
+            rows_out_of_range,
+        }
+    }
 }
 
 impl Summary {
@@ -148,15 +187,46 @@ impl Summary {
                 },
             ));
         }
+        if let Some(out) = self.backtest.as_ref().map(|b| b.rows_out_of_range) {
+            if out > 0 {
+                parts.push(format!(
+                    "{out} {} a time outside years 1 to 9998; {} in no day's window",
+                    rows_have(out),
+                    if out == 1 { "it is" } else { "they are" },
+                ));
+            }
+        }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     /// `rows read N, hosts H, today's rows T, alerts A`; the caller appends where now and
     /// the time zone came from.
+    /// In backtest mode: `rows read N, hosts H, days judged D, alerts A, alerts per day
+    /// min/median/max a/m/b`.
     pub fn info(&self) -> String {
+        let Some(backtest) = &self.backtest else {
+            return format!(
+                "rows read {}, hosts {}, today's rows {}, alerts {}",
+                self.rows_read, self.hosts, self.today_rows, self.alerts
+            );
+        };
+        let per_day = if backtest.days_judged == 0 {
+            "-/-/-".to_owned()
+        } else {
+            let twice = backtest.twice_median_alerts_per_day;
+            let median = if twice % 2 == 0 {
+                (twice / 2).to_string()
+            } else {
+                format!("{}.5", twice / 2)
+            };
+            format!(
+                "{}/{median}/{}",
+                backtest.min_alerts_per_day, backtest.max_alerts_per_day
+            )
+        };
         format!(
-            "rows read {}, hosts {}, today's rows {}, alerts {}",
-            self.rows_read, self.hosts, self.today_rows, self.alerts
+            "rows read {}, hosts {}, days judged {}, alerts {}, alerts per day min/median/max {per_day}",
+            self.rows_read, self.hosts, backtest.days_judged, self.alerts
         )
     }
 }
@@ -195,11 +265,31 @@ struct Candidate {
     end: usize,
 }
 
-/// An annotate-mode row; its stored input fields end at `field_ends[i * width ..]`.
+/// An annotate- or backtest-mode row; its stored input fields end at
+/// `field_ends[i * width ..]`.
 #[derive(Debug, Clone, Copy)]
-struct StoredRow {
-    host: Option<usize>,
-    value: Option<f64>,
+pub(crate) struct StoredRow {
+    /// Index of the destination in `hosts`; `None` for an empty `by`.
+    pub(crate) host: Option<usize>,
+    /// The numeric value.
+    pub(crate) value: Option<f64>,
+    /// The numeric time; NaN when the time is not numeric (no number parses as NaN).
+    time: f64,
+}
+
+impl StoredRow {
+    /// The numeric time.
+    pub(crate) fn time(&self) -> Option<f64> {
+        (!self.time.is_nan()).then_some(self.time)
+    }
+}
+
+/// What [`Engine::write_annotated`] writes for one row besides its input fields.
+#[derive(Debug, Clone, Copy)]
+struct Annotation {
+    global: Stats,
+    prior: Stats,
+    samples: Option<u64>,
     day: Day,
 }
 
@@ -230,6 +320,8 @@ pub struct Engine {
     stored: Vec<StoredRow>,
     field_ends: Vec<usize>,
     summary: Summary,
+    baseline_days: u32,
+    calendar: Box<dyn LocalCalendar>,
 }
 
 impl Engine {
@@ -255,7 +347,16 @@ impl Engine {
             stored: Vec::new(),
             field_ends: Vec::new(),
             summary: Summary::default(),
+            baseline_days: options.baseline_days,
+            calendar: Box::new(UtcCalendar),
         }
+    }
+
+    /// Sets the search's local calendar, whose days `mode=backtest` judges (default: UTC).
+    #[must_use]
+    pub fn with_calendar(mut self, calendar: Box<dyn LocalCalendar>) -> Engine {
+        self.calendar = calendar;
+        self
     }
 
     /// Finds the `value`, `by` and `time` fields among a chunk's field names.
@@ -282,10 +383,11 @@ impl Engine {
             by: find(&self.by_name, "by")?,
             time: find(&self.time_name, "time")?,
         };
-        if self.mode == Mode::Annotate {
+        if let Some(mode) = self.stored_mode() {
             match &self.layout {
                 Some(layout) if layout.names != fields => {
                     return Err(EngineError::FieldsChanged {
+                        mode,
                         expected: quote(&layout.names.join(",")),
                         received: quote(&fields.join(",")),
                     })
@@ -306,6 +408,15 @@ impl Engine {
         Ok(columns)
     }
 
+    /// The mode's name when it stores every row.
+    fn stored_mode(&self) -> Option<&'static str> {
+        match self.mode {
+            Mode::Alerts => None,
+            Mode::Annotate => Some("annotate"),
+            Mode::Backtest => Some("backtest"),
+        }
+    }
+
     /// Feeds one row: its `by`, `time` and `value` texts, and in annotate mode all its fields
     /// in the order given to [`bind`](Engine::bind) (alerts mode ignores `row`; pass `&[]`).
     ///
@@ -322,7 +433,8 @@ impl Engine {
                 }
             }
         }
-        let day = match parse_number(time) {
+        let time_number = parse_number(time);
+        let day = match time_number {
             Some(t) if t >= self.day_start => {
                 self.summary.today_rows += 1;
                 Day::Today
@@ -369,7 +481,7 @@ impl Engine {
                     });
                 }
             }
-            Mode::Annotate => {
+            Mode::Annotate | Mode::Backtest => {
                 if let Some(layout) = &self.layout {
                     for &i in &layout.kept {
                         self.arena
@@ -380,7 +492,7 @@ impl Engine {
                 self.stored.push(StoredRow {
                     host,
                     value: number,
-                    day,
+                    time: time_number.unwrap_or(f64::NAN),
                 });
             }
         }
@@ -420,6 +532,7 @@ impl Engine {
         match self.mode {
             Mode::Alerts => self.finish_alerts(global, sink)?,
             Mode::Annotate => self.finish_annotate(global, sink)?,
+            Mode::Backtest => self.finish_backtest(sink)?,
         }
         Ok(self.summary)
     }
@@ -466,6 +579,69 @@ impl Engine {
     }
 
     fn finish_annotate<S: RowSink>(&mut self, global: Stats, sink: &mut S) -> Result<(), S::Error> {
+        let day_start = self.day_start;
+        let hosts = std::mem::take(&mut self.hosts);
+        let annotation = |_: usize, row: &StoredRow| {
+            let host = row.host.and_then(|h| hosts.get(h));
+            Annotation {
+                global,
+                prior: host.map_or(Stats::NULL, |h| Stats::of(&h.prior)),
+                samples: host.map(|h| h.rows),
+                day: match row.time() {
+                    Some(t) if t >= day_start => Day::Today,
+                    Some(_) => Day::Prior,
+                    None => Day::Unknown,
+                },
+            }
+        };
+        let result = self.write_annotated(sink, annotation, |_, _| {});
+        self.hosts = hosts;
+        result
+    }
+
+    /// Every row judged on its own day, over its window ([`super::backtest`]).
+    fn finish_backtest<S: RowSink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
+        let backtest = Backtest::compute(
+            &self.stored,
+            self.hosts.len(),
+            &*self.calendar,
+            self.baseline_days,
+        );
+        let annotation = |i: usize, _: &StoredRow| {
+            let Baseline {
+                global,
+                prior,
+                samples,
+                has_day,
+            } = backtest.baseline(i);
+            Annotation {
+                global,
+                prior,
+                samples,
+                // The row's own day is "today" of its window.
+                day: if has_day { Day::Today } else { Day::Unknown },
+            }
+        };
+        let mut alerts = vec![0; backtest.days()];
+        let tally = |i: usize, outlier: bool| {
+            if let Some(count) = backtest.day_of(i).and_then(|d| alerts.get_mut(d)) {
+                *count += u64::from(outlier);
+            }
+        };
+        self.write_annotated(sink, annotation, tally)?;
+        self.summary.backtest = Some(BacktestSummary::of(alerts, backtest.out_of_range()));
+        Ok(())
+    }
+
+    /// Writes annotate's header, then every stored row in input order with its input fields
+    /// and the fields computed from `annotation(i, row)`; `verdict(i, is_outlier)` sees each
+    /// row's verdict.
+    fn write_annotated<S: RowSink>(
+        &mut self,
+        sink: &mut S,
+        annotation: impl Fn(usize, &StoredRow) -> Annotation,
+        mut verdict: impl FnMut(usize, bool),
+    ) -> Result<(), S::Error> {
         let (input_names, width) = match &self.layout {
             Some(layout) => (
                 layout
@@ -487,13 +663,17 @@ impl Engine {
         let mut numbers = Vec::with_capacity(160);
         let mut start = 0;
         for (i, row) in self.stored.iter().enumerate() {
-            let host = row.host.and_then(|h| self.hosts.get(h));
-            let prior = host.map_or(Stats::NULL, |h| Stats::of(&h.prior));
-            let samples = host.map(|h| h.rows);
+            let Annotation {
+                global,
+                prior,
+                samples,
+                day,
+            } = annotation(i, row);
             let outlier = match (row.value, samples) {
-                (Some(x), Some(rows)) => self.is_alert(x, row.day, rows, global, prior),
+                (Some(x), Some(rows)) => self.is_alert(x, day, rows, global, prior),
                 _ => false,
             };
+            verdict(i, outlier);
             let x = row.value.unwrap_or(f64::NAN);
             numbers.clear();
             let ends = write_numbers(
@@ -535,13 +715,13 @@ impl Engine {
 
 /// Mean and stdev of one accumulator; `None` is a null.
 #[derive(Debug, Clone, Copy)]
-struct Stats {
-    mean: Option<f64>,
-    stdev: Option<f64>,
+pub(crate) struct Stats {
+    pub(crate) mean: Option<f64>,
+    pub(crate) stdev: Option<f64>,
 }
 
 impl Stats {
-    const NULL: Stats = Stats {
+    pub(crate) const NULL: Stats = Stats {
         mean: None,
         stdev: None,
     };
@@ -550,6 +730,13 @@ impl Stats {
         Stats {
             mean: acc.mean(),
             stdev: acc.stdev(),
+        }
+    }
+
+    pub(crate) fn of_moments(moments: &Moments) -> Stats {
+        Stats {
+            mean: moments.mean(),
+            stdev: moments.stdev(),
         }
     }
 }

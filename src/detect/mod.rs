@@ -11,10 +11,14 @@
 //! - [`engine`]: [`Engine::feed`](engine::Engine::feed) row by row, then
 //!   [`Engine::finish`](engine::Engine::finish) into a [`RowSink`](engine::RowSink).
 //! - [`output`]: output field names and number printing.
+//! - [`backtest`]: `mode=backtest`, every row judged over its own day's window, with
+//!   [`window`]'s sliding-window statistics.
 
+pub mod backtest;
 pub mod engine;
 mod keys;
 pub mod number;
 pub mod options;
 pub mod output;
 pub mod stats;
+pub mod window;

@@ -9,7 +9,8 @@
 //! | `value` | a field name | `bytes_out` |
 //! | `by` | a field name | `dest_ip` |
 //! | `time` | a field name | `_time` |
-//! | `mode` | `alerts` or `annotate` | `alerts` |
+//! | `mode` | `alerts`, `annotate` or `backtest` | `alerts` |
+//! | `baseline_days` | an integer from 1 to 3650, with `mode=backtest` only | `30` |
 //!
 //! A value wrapped in double quotes (`tz="America/New_York"`) has them removed. Unknown,
 //! repeated and `=`-less tokens are errors.
@@ -36,6 +37,11 @@ const MAX_QUOTED_CHARS: usize = 64;
 /// `MAX_NOW_SECS`).
 const NOW_RANGE_SECONDS: (f64, f64) = (-62_135_596_800.0, 253_370_764_799.0);
 
+/// Default of `baseline_days`: the shipped saved search's `-30d@d`.
+pub const DEFAULT_BASELINE_DAYS: u32 = 30;
+/// Largest `baseline_days` accepted: ten years of daily rows.
+pub const MAX_BASELINE_DAYS: u32 = 3650;
+
 /// What the command returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -44,6 +50,9 @@ pub enum Mode {
     Alerts,
     /// Every input row with all computed fields and `is_outlier`; holds all rows in memory.
     Annotate,
+    /// Every input row with annotate's fields as the search would have computed them at the end
+    /// of the row's own local day, over the `baseline_days` before it; holds all rows in memory.
+    Backtest,
 }
 
 /// Validated options of one run.
@@ -65,6 +74,8 @@ pub struct Options {
     pub time: String,
     /// Alerts only, or every row annotated.
     pub mode: Mode,
+    /// Days before a row's day that `mode=backtest` puts in its window (1..=3650, default 30).
+    pub baseline_days: u32,
 }
 
 impl Default for Options {
@@ -78,12 +89,13 @@ impl Default for Options {
             by: "dest_ip".to_owned(),
             time: "_time".to_owned(),
             mode: Mode::Alerts,
+            baseline_days: DEFAULT_BASELINE_DAYS,
         }
     }
 }
 
 /// Names of all options, in the order error messages list them.
-pub const KNOWN_OPTIONS: [&str; 8] = [
+pub const KNOWN_OPTIONS: [&str; 9] = [
     "deviation_threshold",
     "minimum_data_samples",
     "now",
@@ -92,6 +104,7 @@ pub const KNOWN_OPTIONS: [&str; 8] = [
     "by",
     "time",
     "mode",
+    "baseline_days",
 ];
 
 /// Why the options were rejected.
@@ -134,6 +147,14 @@ pub enum OptionsError {
         /// The field, escaped and truncated.
         field: String,
     },
+    /// An option given with a mode it does not apply to.
+    #[error("option {name} applies to mode={mode} only; add mode={mode} or remove {name}")]
+    WrongMode {
+        /// The option's name.
+        name: &'static str,
+        /// The mode it needs.
+        mode: &'static str,
+    },
     /// The value is not allowed for this option.
     #[error("invalid value \"{value}\" for option {name}: expected {allowed}")]
     Invalid {
@@ -173,6 +194,18 @@ impl Options {
             options.set(name, unquote(raw_value))?;
         }
         options.check_fields()?;
+        let given = |name: &str| {
+            KNOWN_OPTIONS
+                .iter()
+                .zip(seen)
+                .any(|(&known, seen)| seen && known == name)
+        };
+        if given("baseline_days") && options.mode != Mode::Backtest {
+            return Err(OptionsError::WrongMode {
+                name: "baseline_days",
+                mode: "backtest",
+            });
+        }
         Ok(options)
     }
 
@@ -250,11 +283,19 @@ impl Options {
                 };
                 value.clone_into(field);
             }
+            "baseline_days" => {
+                self.baseline_days = Some(value)
+                    .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .filter(|n| (1..=MAX_BASELINE_DAYS).contains(n))
+                    .ok_or_else(|| invalid("a whole number from 1 to 3650, such as 30"))?;
+            }
             _ => {
                 self.mode = match value {
                     "alerts" => Mode::Alerts,
                     "annotate" => Mode::Annotate,
-                    _ => return Err(invalid("alerts or annotate")),
+                    "backtest" => Mode::Backtest,
+                    _ => return Err(invalid("alerts, annotate or backtest")),
                 };
             }
         }
@@ -336,6 +377,7 @@ mod tests {
                 by: "dest".into(),
                 time: "day".into(),
                 mode: Mode::Annotate,
+                baseline_days: 30,
             }
         );
         assert_eq!(
@@ -375,7 +417,7 @@ mod tests {
         );
         assert_eq!(
             err(&["mode=all"]),
-            "invalid value \"all\" for option mode: expected alerts or annotate"
+            "invalid value \"all\" for option mode: expected alerts, annotate or backtest"
         );
     }
 
@@ -383,7 +425,7 @@ mod tests {
     fn unknown_repeated_and_bare_tokens() {
         assert_eq!(
             err(&["threshold=3"]),
-            "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, now, tz, value, by, time, mode"
+            "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, now, tz, value, by, time, mode, baseline_days"
         );
         assert_eq!(
             err(&["mode=alerts", "mode=annotate"]),
@@ -419,6 +461,40 @@ mod tests {
     }
 
     #[test]
+    fn baseline_days_is_for_backtest_only() {
+        let options = Options::parse(["mode=backtest"]).unwrap();
+        assert_eq!((options.mode, options.baseline_days), (Mode::Backtest, 30));
+        for (value, want) in [("1", 1), ("7", 7), ("3650", 3650), ("\"45\"", 45)] {
+            let token = format!("baseline_days={value}");
+            let options = Options::parse(["mode=backtest", token.as_str()]).unwrap();
+            assert_eq!(options.baseline_days, want);
+            // Token order does not matter.
+            assert_eq!(
+                Options::parse([token.as_str(), "mode=backtest"]).unwrap(),
+                options
+            );
+        }
+        for bad in ["0", "3651", "-1", "2.5", "", "x", "99999999999"] {
+            assert_eq!(
+                err(&["mode=backtest", &format!("baseline_days={bad}")]),
+                format!("invalid value \"{bad}\" for option baseline_days: expected a whole number from 1 to 3650, such as 30")
+            );
+        }
+        for other in [&[][..], &["mode=alerts"], &["mode=annotate"]] {
+            let mut tokens = other.to_vec();
+            tokens.push("baseline_days=7");
+            assert_eq!(
+                err(&tokens),
+                "option baseline_days applies to mode=backtest only; add mode=backtest or remove baseline_days"
+            );
+        }
+        assert_eq!(
+            err(&["mode=backtest", "baseline_days=7", "baseline_days=8"]),
+            "option baseline_days is given more than once; give it once"
+        );
+    }
+
+    #[test]
     fn now_range_is_the_time_zone_code_range() {
         use crate::splunk::tz::{MAX_NOW_SECS, MIN_NOW_SECS};
         assert_eq!(
@@ -441,13 +517,13 @@ mod tests {
         assert_eq!(
             message,
             format!(
-                "invalid value \"{}…\" for option mode: expected alerts or annotate",
+                "invalid value \"{}…\" for option mode: expected alerts, annotate or backtest",
                 "x".repeat(64)
             )
         );
         assert_eq!(
             err(&["mode=a\nb\"c"]),
-            "invalid value \"a\\nb\\\"c\" for option mode: expected alerts or annotate"
+            "invalid value \"a\\nb\\\"c\" for option mode: expected alerts, annotate or backtest"
         );
     }
 }

@@ -455,6 +455,7 @@ fn summary_counts_and_plural_warning() {
             non_numeric_times: 2,
             first_non_numeric_time: Some("row 2: _time=\"x\"".into()),
             rows_without_group: 1,
+            backtest: None,
         }
     );
     assert_eq!(
