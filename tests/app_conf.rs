@@ -389,3 +389,27 @@ fn the_command_does_not_run_for_previews() {
         Some("false")
     );
 }
+
+#[test]
+fn every_emailoutlier_in_a_saved_search_takes_valid_options() {
+    let searches = conf("default/savedsearches.conf");
+    let mut count = 0;
+    for stanza in searches.iter().filter(|s| !s.name.is_empty()) {
+        let search = conf_value(&searches, &stanza.name, "search")
+            .unwrap_or_else(|| panic!("[{}] has no search", stanza.name));
+        let spl = crate::spl::substitute(search, &[]).unwrap();
+        for options in crate::spl::emailoutlier_invocations(&spl) {
+            count += 1;
+            if let Err(e) =
+                emailoutlier::detect::options::Options::parse(options.iter().map(String::as_str))
+            {
+                panic!(
+                    "[{}] | emailoutlier {}: {e}",
+                    stanza.name,
+                    options.join(" ")
+                );
+            }
+        }
+    }
+    assert!(count >= 1, "no saved search runs emailoutlier");
+}
