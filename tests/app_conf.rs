@@ -415,3 +415,45 @@ fn every_emailoutlier_in_a_saved_search_takes_valid_options() {
     }
     assert!(count >= 1, "no saved search runs emailoutlier");
 }
+
+#[test]
+fn macros_use_exactly_their_arguments_with_balanced_brackets() {
+    let macros = conf("default/macros.conf");
+    for stanza in macros.iter().filter(|s| !s.name.is_empty()) {
+        let definition = conf_value(&macros, &stanza.name, "definition")
+            .unwrap_or_else(|| panic!("[{}] has no definition", stanza.name));
+        let mut args: Vec<String> = conf_value(&macros, &stanza.name, "args")
+            .map(|a| a.split(',').map(|s| s.trim().to_owned()).collect())
+            .unwrap_or_default();
+        // A stanza `name(N)` takes N arguments; a plain `name` takes none.
+        let declared = stanza.name.split_once('(').map_or(0, |(_, n)| {
+            n.trim_end_matches(')').parse::<usize>().unwrap()
+        });
+        assert_eq!(declared, args.len(), "[{}]: args = {args:?}", stanza.name);
+        let mut used = crate::spl::tokens(definition);
+        used.sort();
+        used.dedup();
+        args.sort();
+        assert_eq!(
+            used, args,
+            "[{}] uses other $tokens$ than its args",
+            stanza.name
+        );
+        let depth = definition.chars().try_fold(0i32, |depth, c| {
+            let depth = depth + i32::from(c == '(') - i32::from(c == ')');
+            (depth >= 0).then_some(depth)
+        });
+        assert_eq!(
+            depth,
+            Some(0),
+            "[{}] has unbalanced parentheses",
+            stanza.name
+        );
+        assert_eq!(
+            definition.matches('`').count() % 2,
+            0,
+            "[{}] has an odd number of backticks",
+            stanza.name
+        );
+    }
+}
