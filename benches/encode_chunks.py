@@ -2,8 +2,9 @@
 """Encodes a CSV file as splunkd sends it to a chunked (SCP v2) search command.
 
 usage: encode_chunks.py INPUT.csv OUTPUT.chunks --now EPOCH [--tz ZONE] [--rows-per-chunk N]
+                        [--arg NAME=VALUE ...]
 
-Writes a getinfo chunk (args `now=EPOCH tz=ZONE`, no dispatch folder), then execute chunks of
+Writes a getinfo chunk (args `now=EPOCH tz=ZONE` and each --arg, no dispatch folder), then execute chunks of
 N rows (default 50,000, splunkd's maxresultrows) each with `"finished":false` and the CSV header
 row repeated, then a final `"finished":true` execute chunk holding only the header row.
 
@@ -28,6 +29,7 @@ def main() -> int:
     parser.add_argument("--now", required=True, type=int)
     parser.add_argument("--tz", default="UTC")
     parser.add_argument("--rows-per-chunk", type=int, default=50_000)
+    parser.add_argument("--arg", action="append", default=[], help="another command option")
     args = parser.parse_args()
     if args.rows_per_chunk < 1:
         parser.error("--rows-per-chunk must be at least 1")
@@ -37,8 +39,8 @@ def main() -> int:
         "preview": False,
         "streaming_command_will_restart": False,
         "searchinfo": {
-            "args": [f"now={args.now}", f"tz={args.tz}"],
-            "raw_args": [f"now={args.now}", f"tz={args.tz}"],
+            "args": [f"now={args.now}", f"tz={args.tz}", *args.arg],
+            "raw_args": [f"now={args.now}", f"tz={args.tz}", *args.arg],
             "command": "emailoutlier",
             "maxresultrows": args.rows_per_chunk,
         },

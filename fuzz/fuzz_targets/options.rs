@@ -1,11 +1,11 @@
 //! Arbitrary bytes, one option token per line, into `detect::Options::parse`.
 //!
 //! Invariants: accepted options hold allowed values (threshold a finite number ≥ 0, at least
-//! one sample, non-empty field names, a `tz` the zone lookup accepts); the order of the
+//! one sample, 1..=3650 baseline days, non-empty field names, a `tz` the zone lookup accepts); the order of the
 //! tokens does not matter; an error's message is one line.
 #![no_main]
 
-use emailoutlier::detect::options::Options;
+use emailoutlier::detect::options::{Options, MAX_BASELINE_DAYS};
 use emailoutlier::splunk::tz::SearchZone;
 use libfuzzer_sys::fuzz_target;
 
@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(options) => {
             assert!(options.deviation_threshold.is_finite() && options.deviation_threshold >= 0.0);
             assert!(options.minimum_data_samples >= 1);
+            assert!((1..=MAX_BASELINE_DAYS).contains(&options.baseline_days));
             assert!(options.now.is_none_or(f64::is_finite));
             for name in [&options.value, &options.by, &options.time] {
                 assert!(!name.is_empty(), "an empty field name accepted");

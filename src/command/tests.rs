@@ -61,6 +61,8 @@ fn getinfo_declares_events_and_the_fields_it_reads() {
     );
     let reply = command.getinfo(&getinfo(&["mode=annotate"], "")).unwrap();
     assert_eq!(reply.required_fields, None, "annotate returns every field");
+    let reply = command.getinfo(&getinfo(&["mode=backtest"], "")).unwrap();
+    assert_eq!(reply.required_fields, None, "backtest returns every field");
 }
 
 #[test]

@@ -19,7 +19,7 @@
 //!    of days `[lo(i), i)`; `num_data_samples` is the count of rows of days `[lo(i), i]`.
 //!
 //! Memory: the engine's stored rows (as `mode=annotate`) plus, per row, a 24-byte
-//! [`RowBaseline`] and a 4-byte index for the per-host sort; per day, one window summary.
+//! `RowBaseline` and a 4-byte index for the per-host sort; per day, one window summary.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -47,7 +47,7 @@ const SECS_PER_DAY: i64 = 86_400;
 
 impl LocalCalendar for UtcCalendar {
     fn start_of_day(&self, t: i64) -> Option<i64> {
-        Some(t.div_euclid(SECS_PER_DAY) * SECS_PER_DAY)
+        t.div_euclid(SECS_PER_DAY).checked_mul(SECS_PER_DAY)
     }
 
     fn start_of_day_shifted(&self, day_start: i64, days: i32) -> Option<i64> {
@@ -56,6 +56,72 @@ impl LocalCalendar for UtcCalendar {
                 .div_euclid(SECS_PER_DAY)
                 .checked_mul(SECS_PER_DAY)?
                 .checked_add(shift)
+        })
+    }
+}
+
+/// Counts of a `mode=backtest` run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BacktestSummary {
+    /// Local days that have rows; each is judged.
+    pub days_judged: u64,
+    /// Fewest alerts of a judged day.
+    pub min_alerts_per_day: u64,
+    /// Twice the median of the alerts per judged day (the sum of the two middle counts).
+    pub twice_median_alerts_per_day: u64,
+    /// Most alerts of a judged day.
+    pub max_alerts_per_day: u64,
+    /// Rows whose numeric time is outside years 1 to 9998: in no day and no window.
+    pub rows_out_of_range: u64,
+}
+
+impl BacktestSummary {
+    /// The counts of a run whose judged days had `alerts` alerts each.
+    pub(crate) fn of(mut alerts: Vec<u64>, rows_out_of_range: u64) -> BacktestSummary {
+        alerts.sort_unstable();
+        let n = alerts.len();
+        let middle = |i: usize| alerts.get(i).copied().unwrap_or(0);
+        BacktestSummary {
+            days_judged: n as u64,
+            min_alerts_per_day: middle(0),
+            twice_median_alerts_per_day: middle(n.saturating_sub(1) / 2) + middle(n / 2),
+            max_alerts_per_day: middle(n.saturating_sub(1)),
+            rows_out_of_range,
+        }
+    }
+
+    /// `rows read N, hosts H, days judged D, alerts A, alerts per day min/median/max a/m/b`.
+    pub(crate) fn info(&self, rows_read: u64, hosts: u64, alerts: u64) -> String {
+        let per_day = if self.days_judged == 0 {
+            "-/-/-".to_owned()
+        } else {
+            let twice = self.twice_median_alerts_per_day;
+            let median = if twice % 2 == 0 {
+                (twice / 2).to_string()
+            } else {
+                format!("{}.5", twice / 2)
+            };
+            format!(
+                "{}/{median}/{}",
+                self.min_alerts_per_day, self.max_alerts_per_day
+            )
+        };
+        format!(
+            "rows read {rows_read}, hosts {hosts}, days judged {}, alerts {alerts}, \
+             alerts per day min/median/max {per_day}",
+            self.days_judged
+        )
+    }
+
+    /// The WARN part about rows outside the calendar, if any.
+    pub(crate) fn warning(&self) -> Option<String> {
+        let n = self.rows_out_of_range;
+        (n > 0).then(|| {
+            format!(
+                "{n} {} a time outside years 1 to 9998; {} in no day's window",
+                if n == 1 { "row has" } else { "rows have" },
+                if n == 1 { "it is" } else { "they are" },
+            )
         })
     }
 }

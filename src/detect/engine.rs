@@ -42,6 +42,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub use super::backtest::BacktestSummary;
 use super::backtest::{Backtest, Baseline, LocalCalendar, UtcCalendar};
 use super::keys::Keys;
 use super::number::parse_number;
@@ -130,37 +131,6 @@ pub struct Summary {
     pub backtest: Option<BacktestSummary>,
 }
 
-/// Counts of a `mode=backtest` run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BacktestSummary {
-    /// Local days that have rows; each is judged.
-    pub days_judged: u64,
-    /// Fewest alerts of a judged day.
-    pub min_alerts_per_day: u64,
-    /// Twice the median of the alerts per judged day (the sum of the two middle counts).
-    pub twice_median_alerts_per_day: u64,
-    /// Most alerts of a judged day.
-    pub max_alerts_per_day: u64,
-    /// Rows whose numeric time is outside years 1 to 9998: in no day and no window.
-    pub rows_out_of_range: u64,
-}
-
-impl BacktestSummary {
-    /// The counts of a run whose judged days had `alerts` alerts each.
-    fn of(mut alerts: Vec<u64>, rows_out_of_range: u64) -> BacktestSummary {
-        alerts.sort_unstable();
-        let n = alerts.len();
-        let middle = |i: usize| alerts.get(i).copied().unwrap_or(0);
-        BacktestSummary {
-            days_judged: n as u64,
-            min_alerts_per_day: middle(0),
-            twice_median_alerts_per_day: middle(n.saturating_sub(1) / 2) + middle(n / 2),
-            max_alerts_per_day: middle(n.saturating_sub(1)),
-            rows_out_of_range,
-        }
-    }
-}
-
 impl Summary {
     /// One WARN text about non-numeric values and times, or `None` when all were numeric.
     pub fn warning(&self) -> Option<String> {
@@ -187,15 +157,7 @@ impl Summary {
                 },
             ));
         }
-        if let Some(out) = self.backtest.as_ref().map(|b| b.rows_out_of_range) {
-            if out > 0 {
-                parts.push(format!(
-                    "{out} {} a time outside years 1 to 9998; {} in no day's window",
-                    rows_have(out),
-                    if out == 1 { "it is" } else { "they are" },
-                ));
-            }
-        }
+        parts.extend(self.backtest.as_ref().and_then(BacktestSummary::warning));
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 
@@ -210,24 +172,7 @@ impl Summary {
                 self.rows_read, self.hosts, self.today_rows, self.alerts
             );
         };
-        let per_day = if backtest.days_judged == 0 {
-            "-/-/-".to_owned()
-        } else {
-            let twice = backtest.twice_median_alerts_per_day;
-            let median = if twice % 2 == 0 {
-                (twice / 2).to_string()
-            } else {
-                format!("{}.5", twice / 2)
-            };
-            format!(
-                "{}/{median}/{}",
-                backtest.min_alerts_per_day, backtest.max_alerts_per_day
-            )
-        };
-        format!(
-            "rows read {}, hosts {}, days judged {}, alerts {}, alerts per day min/median/max {per_day}",
-            self.rows_read, self.hosts, backtest.days_judged, self.alerts
-        )
+        backtest.info(self.rows_read, self.hosts, self.alerts)
     }
 }
 

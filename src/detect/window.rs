@@ -80,7 +80,8 @@ impl Moments {
         (self.hi, self.lo)
     }
 
-    /// `(hi + lo) / n`, rounded once more than a correctly rounded division; `None` when empty.
+    /// `(hi + lo) / n`, within about one unit in the last place of the exact mean (the
+    /// division's remainder is recovered with one fused multiply-add); `None` when empty.
     pub fn mean(&self) -> Option<f64> {
         (self.count > 0).then(|| self.mean_of_nonempty())
     }

@@ -301,6 +301,16 @@ fn sao_paulo_skipped_midnight_and_new_york_fall_back() {
 }
 
 #[test]
+fn utc_calendar_has_no_overflow() {
+    use crate::detect::backtest::{LocalCalendar, UtcCalendar};
+    assert_eq!(UtcCalendar.start_of_day(-1), Some(-86_400));
+    assert_eq!(UtcCalendar.start_of_day(86_399), Some(0));
+    assert_eq!(UtcCalendar.start_of_day(i64::MIN), None);
+    assert_eq!(UtcCalendar.start_of_day_shifted(100, -2), Some(-172_800));
+    assert_eq!(UtcCalendar.start_of_day_shifted(i64::MAX - 10, 1), None);
+}
+
+#[test]
 fn other_modes_are_unchanged_by_the_calendar() {
     // The calendar only matters to backtest: annotate with a calendar prints the same rows.
     let text = rows(&["a|100|10", "a|200|20", "a|300|30", "a|1000|100"]);
