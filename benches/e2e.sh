@@ -3,6 +3,7 @@
 # and the CLI, on generated tstats output, next to raw reads of the same bytes.
 #
 #   bash benches/e2e.sh [S|L|all]        (default: all)
+#   E2E_ARGS="method=predictive" bash benches/e2e.sh L     (extra command options)
 #
 #   S: 33,334 hosts x 30 days =  1,000,020 rows (~32 MB)
 #   L: 333,334 hosts x 30 days = 10,000,020 rows (~327 MB)
@@ -22,6 +23,9 @@
 # CPU s is user + system time (less sensitive than wall time to other load on the machine);
 # rows/s and MB/s are per wall second; "x cat" is the run's wall time over cat's.
 # Finally the protocol run's output rows (the final reply's body) must equal the CLI's output.
+#
+# $E2E_ARGS (space-separated name=value options, default none) go to both the protocol run
+# (in the getinfo args; the chunks file and outputs get a suffix of the options) and the CLI.
 #
 # Needs: cargo, python3 (standard library only). The inputs are read from the page cache
 # after the first run, so cat measures memory bandwidth and system-call cost, not the disk.
@@ -45,6 +49,9 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
 binary="$target_dir/release/emailoutlier"
 scratch=${E2E_DIR:-$target_dir/e2e}
 runs=${E2E_RUNS:-3}
+extra=${E2E_ARGS:-}
+suffix=$(printf '%s' "$extra" | tr -c 'A-Za-z0-9=._-' '_')
+suffix=${suffix:+.$suffix}
 now=1767268800
 mkdir -p "$scratch"
 
@@ -52,7 +59,7 @@ hosts_of() { case "$1" in S) echo 33334 ;; L) echo 333334 ;; esac; }
 
 for size in $sizes; do
     csv="$scratch/$size.csv"
-    chunks="$scratch/$size.chunks"
+    chunks="$scratch/$size$suffix.chunks"
     if [[ ! -s "$csv" ]]; then
         echo "generating $csv" >&2
         "$binary" sample --hosts "$(hosts_of "$size")" --days 30 --seed 1 --now "$now" \
@@ -60,15 +67,18 @@ for size in $sizes; do
         mv "$csv.tmp" "$csv"
     fi
     if [[ ! -s "$chunks" || "$chunks" -ot "$csv" ]]; then
-        python3 benches/encode_chunks.py "$csv" "$chunks.tmp" --now "$now" --tz UTC
+        arg_flags=()
+        for option in $extra; do arg_flags+=(--arg "$option"); done
+        python3 benches/encode_chunks.py "$csv" "$chunks.tmp" --now "$now" --tz UTC "${arg_flags[@]}"
         mv "$chunks.tmp" "$chunks"
     fi
 done
 
-python3 - "$binary" "$scratch" "$runs" "$now" $sizes <<'PYTHON'
+python3 - "$binary" "$scratch" "$runs" "$now" "$extra" "$suffix" $sizes <<'PYTHON'
 import os, subprocess, sys, time
 
-binary, scratch, runs, now, sizes = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
+binary, scratch, runs, now = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+extra, suffix, sizes = sys.argv[5].split(), sys.argv[6], sys.argv[7:]
 
 
 # A child forked from Python starts with Python's peak RSS in ru_maxrss; GNU time, a small C
@@ -118,7 +128,7 @@ def final_body(path):
 
 rows_out, walls, ok = [], {}, True
 for size in sizes:
-    csv, chunks = f"{scratch}/{size}.csv", f"{scratch}/{size}.chunks"
+    csv, chunks = f"{scratch}/{size}.csv", f"{scratch}/{size}{suffix}.chunks"
     with open(csv, "rb") as f:
         rows = sum(1 for _ in f) - 1
     chunk_bytes, csv_bytes = os.path.getsize(chunks), os.path.getsize(csv)
@@ -126,19 +136,19 @@ for size in sizes:
         ("cat", ["cat"], chunks, chunk_bytes),
         ("wc -l", ["wc", "-l"], chunks, chunk_bytes),
         ("protocol", [binary], chunks, chunk_bytes),
-        ("cli", [binary, "detect", csv, f"now={now}", "tz=UTC"], os.devnull, csv_bytes),
+        ("cli", [binary, "detect", csv, f"now={now}", "tz=UTC"] + extra, os.devnull, csv_bytes),
     ]
     cat_wall = None
     for name, argv, stdin_path, input_bytes in runs_of_size:
-        stem = f"{scratch}/{size}.{name.replace(' ', '')}"
+        stem = f"{scratch}/{size}{suffix}.{name.replace(' ', '')}"
         out = os.devnull if name == "cat" else f"{stem}.out"
         wall, cpu, rss = best(argv, stdin_path, out, f"{stem}.stderr")
         if name == "cat":
             cat_wall = wall
         walls[(size, name)] = wall
         rows_out.append((size, name, rows, input_bytes, wall, cpu, rss, wall / cat_wall))
-    protocol_rows = final_body(f"{scratch}/{size}.protocol.out")
-    cli_rows = open(f"{scratch}/{size}.cli.out", "rb").read()
+    protocol_rows = final_body(f"{scratch}/{size}{suffix}.protocol.out")
+    cli_rows = open(f"{scratch}/{size}{suffix}.cli.out", "rb").read()
     same = protocol_rows == cli_rows and protocol_rows.count(b"\n") > 1
     ok &= same
     verdict = "==" if same else "!="
@@ -157,7 +167,7 @@ for r in rows_out:
                   f"{rows / wall:,.0f}", f"{nbytes / 1e6 / wall:,.0f}", f"{rss / 2**20:.1f}",
                   f"{ratio:.1f}"))
 widths = [max(len(l[i]) for l in lines if len(l) > 2) for i in range(len(header))]
-print(f"emailoutlier end to end: best of {runs} runs; {os.cpu_count()} CPUs; "
+print(f"emailoutlier end to end{' with ' + ' '.join(extra) if extra else ''}: best of {runs} runs; {os.cpu_count()} CPUs; "
       f"load average {os.getloadavg()[0]:.2f}; peak RSS from "
       + ("/usr/bin/time" if GNU_TIME else "wait4 (at least Python's own RSS: install GNU time)"))
 for l in lines:

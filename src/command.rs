@@ -179,16 +179,17 @@ impl Command for OutlierCommand {
             Some(run) => run,
             None => self.new_run()?,
         };
-        let summary = run.engine.finish(output)?;
+        let (summary, note) = run.engine.finish_with_note(output)?;
         let mut warnings = std::mem::take(&mut self.warnings);
         warnings.extend(summary.warning());
         let mut messages: Vec<Message> = warnings
             .into_iter()
             .map(|text| Message::new(Level::Warn, text))
             .collect();
+        let note = note.map(|note| format!("; {note}")).unwrap_or_default();
         messages.push(Message::new(
             Level::Info,
-            format!("{}; {}", summary.info(), run.time_note),
+            format!("{}{note}; {}", summary.info(), run.time_note),
         ));
         Ok(messages)
     }

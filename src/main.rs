@@ -14,8 +14,10 @@ USAGE:
     emailoutlier                      protocol mode: what splunkd runs (SCP v2 on stdin/stdout)
     emailoutlier detect <file.csv|-> [name=value ...] [--format csv|json]
                                       run the detection on tstats output (dest_ip,_time,bytes_out)
-    emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH]
-                                      write realistic sample input as CSV
+    emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--labels FILE] [--hard]
+                                      write realistic sample input as CSV (and its labels)
+    emailoutlier evaluate <data.csv|-> --labels <labels.csv> [name=value ...] [--sweep name=v1,v2]
+                                      score the detection against labelled exfiltration days
     emailoutlier --help | --version
 
 OPTIONS (detect, and the Splunk command):

@@ -189,7 +189,7 @@ fn detect_errors() {
     assert_eq!(
         cli(&["detect", "-", "threshold=1"], INPUT).unwrap_err(),
         "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, \
-         now, tz, value, by, time, mode, baseline_days"
+         now, tz, value, by, time, mode, baseline_days, method, fpr, min_bytes, baseline"
     );
     assert_eq!(
         cli(&["detect", "-", "--format", "xml"], INPUT).unwrap_err(),
@@ -218,13 +218,14 @@ fn detect_errors() {
 fn subcommands_and_usage() {
     assert_eq!(cli(&["help"], "").unwrap().0, USAGE);
     assert_eq!(cli(&["detect", "--help"], "").unwrap().0, USAGE);
+    assert_eq!(cli(&["evaluate", "--help"], "").unwrap().0, USAGE);
     assert_eq!(
         cli(&[], "").unwrap_err(),
-        "missing subcommand: detect, sample or help; run `emailoutlier help` for usage"
+        "missing subcommand: detect, evaluate, sample or help; run `emailoutlier help` for usage"
     );
     assert_eq!(
         cli(&["scan"], "").unwrap_err(),
-        "unknown subcommand \"scan\": expected detect, sample or help; run `emailoutlier help` for usage"
+        "unknown subcommand \"scan\": expected detect, evaluate, sample or help; run `emailoutlier help` for usage"
     );
 }
 
@@ -262,6 +263,73 @@ fn sample_arguments() {
         .unwrap_err()
         .contains("0 to 100"));
     assert!(cli(&["sample", "extra"], "").unwrap_err().contains("extra"));
+}
+
+#[test]
+fn sample_hard_flags_and_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = dir.path().join("labels.csv");
+    let labels_arg = labels.to_str().unwrap();
+    // --hard, with a flag that overrides it given before it.
+    let args = [
+        "sample",
+        "--campaign-percent",
+        "50",
+        "--hard",
+        "--hosts",
+        "40",
+        "--days",
+        "20",
+        "--labels",
+        labels_arg,
+    ];
+    let (hard, _) = cli(&args, "").unwrap();
+    let spec = sample::SampleSpec {
+        hosts: 40,
+        days: 20,
+        campaign_percent: Some(50.0),
+        ..sample::SampleSpec::hard()
+    };
+    let (mut expected, mut expected_labels) = (Vec::new(), Vec::new());
+    sample::write_labelled_sample(&spec, &mut expected, Some(&mut expected_labels)).unwrap();
+    assert_eq!(hard.as_bytes(), expected);
+    assert_eq!(std::fs::read(&labels).unwrap(), expected_labels);
+    // Half the 40 hosts have a campaign of 1 to 5 days.
+    let label_rows = expected_labels.iter().filter(|&&b| b == b'\n').count() - 1;
+    assert!((10..=100).contains(&label_rows), "{label_rows}");
+    // Each feature flag on its own changes the default output; none changes it when given
+    // its default value.
+    let (default, _) = cli(&["sample", "--hosts", "40"], "").unwrap();
+    for (flag, value) in [
+        ("--volume-decades", "3"),
+        ("--day-sigma-max", "1"),
+        ("--weekend-percent", "50"),
+        ("--late-percent", "20"),
+        ("--burst-percent", "5"),
+        ("--campaign-percent", "10"),
+    ] {
+        let (out, _) = cli(&["sample", "--hosts", "40", flag, value], "").unwrap();
+        assert_ne!(out, default, "{flag}");
+    }
+    for (flag, value) in [
+        ("--weekend-percent", "100"),
+        ("--late-percent", "0"),
+        ("--burst-percent", "0"),
+    ] {
+        let (out, _) = cli(&["sample", "--hosts", "40", flag, value], "").unwrap();
+        assert_eq!(out, default, "{flag}");
+    }
+    assert_eq!(
+        cli(&["sample", "--burst-percent", "101"], "").unwrap_err(),
+        "invalid value \"101\" for --burst-percent: expected a number from 0 to 100; run \
+         `emailoutlier help` for usage"
+    );
+    assert!(cli(&["sample", "--day-sigma-max", "0"], "")
+        .unwrap_err()
+        .contains("for --day-sigma-max: expected a number from 0.05 to 2"));
+    assert!(cli(&["sample", "--volume-decades", "nan"], "")
+        .unwrap_err()
+        .contains("for --volume-decades"));
 }
 
 #[test]

@@ -24,7 +24,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::engine::{Stats, StoredRow};
+use super::engine::StoredRow;
+use super::seed::Stats;
 use super::window::{Merge, Moments, SlidingWindow};
 
 /// Local calendar days of the search's time zone, as `mode=backtest` needs them. The caller
@@ -36,6 +37,11 @@ pub trait LocalCalendar: fmt::Debug + Send {
     /// The first instant of the local calendar date `days` after (negative: before) the date
     /// of the day that starts at `day_start`; `None` outside the calendar's range.
     fn start_of_day_shifted(&self, day_start: i64, days: i32) -> Option<i64>;
+    /// The weekday (0 = Monday … 6 = Sunday) of the local date at `t`, for
+    /// `baseline=daytype`; `None` (the default) takes the UTC date's.
+    fn weekday(&self, _t: i64) -> Option<u8> {
+        None
+    }
 }
 
 /// Days of 86,400 seconds from 1970-01-01T00:00:00Z: UTC, the engine's calendar until the
@@ -173,6 +179,8 @@ pub(crate) struct Backtest {
     rows: Vec<RowBaseline>,
     /// Rows whose time is numeric but outside the calendar's range.
     out_of_range: u64,
+    /// For each day, the first day of its window.
+    lo: Vec<u32>,
 }
 
 /// Day intervals already asked of the calendar: start → (end, day number).
@@ -281,6 +289,7 @@ impl Backtest {
             days,
             rows: baselines,
             out_of_range,
+            lo,
         }
     }
 
@@ -311,6 +320,11 @@ impl Backtest {
     pub(crate) fn day_of(&self, i: usize) -> Option<usize> {
         let day = self.rows.get(i)?.day;
         (day != NO_DAY).then(|| usize::try_from(day).ok())?
+    }
+
+    /// The first day of day `day`'s window (days numbered in time order).
+    pub(crate) fn window_start(&self, day: usize) -> usize {
+        self.lo.get(day).map_or(0, |&lo| lo as usize)
     }
 
     /// How many days have rows (each is judged).

@@ -5,7 +5,8 @@
 //! accumulators and is forgotten), and O(all rows) in [`Mode::Annotate`] and
 //! [`Mode::Backtest`], which must print every row. Field text is stored in one byte arena, not
 //! one allocation per row. [`Mode::Backtest`] computes each row's window in
-//! [`super::backtest`] at finish.
+//! [`super::backtest`] at finish. How a row is judged is the method's (the `Method` trait of
+//! `detect/method.rs`); the engine dispatches once per call to the one that runs.
 //!
 //! # Example
 //! ```
@@ -43,13 +44,15 @@
 //! ```
 
 pub use super::backtest::BacktestSummary;
-use super::backtest::{Backtest, Baseline, LocalCalendar, UtcCalendar};
+use super::backtest::{Backtest, LocalCalendar, UtcCalendar};
+use super::calendar::Calendar;
 use super::keys::Keys;
+use super::method::{Day, FieldTexts, Layout, Method, Row};
 use super::number::parse_number;
-use super::options::{quote, Mode, Options};
-use super::output::{alert_fields, annotate_fields, write_rounded2, write_shortest};
-use super::stats::Accumulator;
-use super::window::Moments;
+use super::options::{quote, Baseline, MethodName, Mode, Options};
+use super::output::OUTLIER_FIELD;
+use super::predictive::Predictive;
+use super::seed::Seed;
 
 /// Positions of the three fields the engine reads, in the caller's rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,19 +187,11 @@ fn rows_have(n: u64) -> &'static str {
     }
 }
 
-/// Where a row's time falls relative to the start of today.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Day {
-    Today,
-    Prior,
-    Unknown,
-}
-
-/// Per-destination state: all rows counted, prior numeric values accumulated.
-#[derive(Debug, Clone, Copy, Default)]
-struct Host {
+/// Per-destination state: all rows counted, the method's baseline of prior values.
+#[derive(Debug, Clone, Default)]
+struct Host<B> {
     rows: u64,
-    prior: Accumulator,
+    prior: B,
 }
 
 /// A today's row of a destination with a numeric value; its texts are in the arena.
@@ -204,6 +199,7 @@ struct Host {
 struct Candidate {
     host: usize,
     value: f64,
+    time: f64,
     start: usize,
     by_end: usize,
     time_end: usize,
@@ -229,15 +225,6 @@ impl StoredRow {
     }
 }
 
-/// What [`Engine::write_annotated`] writes for one row besides its input fields.
-#[derive(Debug, Clone, Copy)]
-struct Annotation {
-    global: Stats,
-    prior: Stats,
-    samples: Option<u64>,
-    day: Day,
-}
-
 /// Fields an annotate-mode run keeps and prints from the input.
 #[derive(Debug, Clone)]
 struct InputLayout {
@@ -248,59 +235,91 @@ struct InputLayout {
 /// The detection over a stream of rows; see the module doc.
 #[derive(Debug)]
 pub struct Engine {
-    threshold: f64,
-    minimum_rows: u64,
-    day_start: f64,
-    mode: Mode,
-    value_name: String,
-    by_name: String,
-    time_name: String,
-    global: Accumulator,
-    /// Index of each destination in `hosts`.
-    keys: Keys,
-    hosts: Vec<Host>,
-    arena: Vec<u8>,
-    candidates: Vec<Candidate>,
-    layout: Option<InputLayout>,
-    stored: Vec<StoredRow>,
-    field_ends: Vec<usize>,
-    summary: Summary,
-    baseline_days: u32,
-    calendar: Box<dyn LocalCalendar>,
+    inner: Inner,
+}
+
+/// The engine for each method; [`Engine`]'s methods dispatch here, once per call.
+#[derive(Debug)]
+enum Inner {
+    Seed(Core<Seed>),
+    Predictive(Core<Predictive<1>>),
+    PredictiveDaytype(Core<Predictive<2>>),
+}
+
+/// Calls `$body` with `$core` bound to the engine of whichever method runs.
+macro_rules! dispatch {
+    ($inner:expr, $core:ident => $body:expr) => {
+        match $inner {
+            Inner::Seed($core) => $body,
+            Inner::Predictive($core) => $body,
+            Inner::PredictiveDaytype($core) => $body,
+        }
+    };
 }
 
 impl Engine {
     /// A new run with `options`; `day_start` is `relative_time(now, "@d")` in epoch seconds,
-    /// computed by the caller from the search's `now` and time zone.
+    /// computed by the caller from the search's `now` and time zone. Local days
+    /// (`mode=backtest`'s, `baseline=daytype`'s weekdays) are UTC days until
+    /// [`with_calendar`](Engine::with_calendar) gives the search's.
     pub fn new(options: &Options, day_start: i64) -> Engine {
-        #[allow(clippy::cast_precision_loss)] // |day_start| < 2^53 for any real date
-        let day_start = day_start as f64;
-        Engine {
-            threshold: options.deviation_threshold,
-            minimum_rows: options.minimum_data_samples,
-            day_start,
-            mode: options.mode,
-            value_name: options.value.clone(),
-            by_name: options.by.clone(),
-            time_name: options.time.clone(),
-            global: Accumulator::default(),
-            keys: Keys::default(),
-            hosts: Vec::new(),
-            arena: Vec::new(),
-            candidates: Vec::new(),
-            layout: None,
-            stored: Vec::new(),
-            field_ends: Vec::new(),
-            summary: Summary::default(),
-            baseline_days: options.baseline_days,
-            calendar: Box::new(UtcCalendar),
-        }
+        let calendar = Calendar::utc(day_start);
+        let names = [
+            options.value.as_str(),
+            options.by.as_str(),
+            options.time.as_str(),
+        ];
+        let rows = options.minimum_data_samples;
+        let predictive = |calendar| {
+            (
+                options.fpr,
+                options.min_bytes,
+                rows,
+                calendar,
+                options.value.as_str(),
+            )
+        };
+        let inner = match (options.method, options.baseline) {
+            (MethodName::Seed, _) => Inner::Seed(Core::new(
+                Seed::new(options.deviation_threshold, rows, names),
+                options,
+                day_start,
+            )),
+            (MethodName::Predictive, Baseline::All) => {
+                let (fpr, min_bytes, rows, calendar, value) = predictive(calendar);
+                Inner::Predictive(Core::new(
+                    Predictive::new(fpr, min_bytes, rows, calendar, value),
+                    options,
+                    day_start,
+                ))
+            }
+            (MethodName::Predictive, Baseline::Daytype) => {
+                let (fpr, min_bytes, rows, calendar, value) = predictive(calendar);
+                Inner::PredictiveDaytype(Core::new(
+                    Predictive::new(fpr, min_bytes, rows, calendar, value),
+                    options,
+                    day_start,
+                ))
+            }
+        };
+        Engine { inner }
     }
 
-    /// Sets the search's local calendar, whose days `mode=backtest` judges (default: UTC).
+    /// Sets the search's local calendar, whose days `mode=backtest` judges and whose weekends
+    /// `baseline=daytype` tells apart (default: UTC).
     #[must_use]
     pub fn with_calendar(mut self, calendar: Box<dyn LocalCalendar>) -> Engine {
-        self.calendar = calendar;
+        if let Inner::PredictiveDaytype(core) = &mut self.inner {
+            let today = core.day_start_secs;
+            let weekday = calendar
+                .weekday(today)
+                .unwrap_or_else(|| Calendar::utc(today).weekday(f64::NAN));
+            let days = Calendar::new(today, weekday, |start| {
+                calendar.start_of_day(start.checked_sub(1)?)
+            });
+            core.method.set_calendar(days);
+        }
+        dispatch!(&mut self.inner, core => core.calendar = calendar);
         self
     }
 
@@ -313,6 +332,97 @@ impl Engine {
     /// [`EngineError::MissingField`] naming the missing field and listing the fields received;
     /// in annotate mode [`EngineError::FieldsChanged`] when the names differ from the first call.
     pub fn bind(&mut self, fields: &[String]) -> Result<Columns, EngineError> {
+        dispatch!(&mut self.inner, core => core.bind(fields))
+    }
+
+    /// Feeds one row: its `by`, `time` and `value` texts, and in annotate mode all its fields
+    /// in the order given to [`bind`](Engine::bind) (alerts mode ignores `row`; pass `&[]`).
+    ///
+    /// Allocates only for a new destination and for growing the stored rows' buffers.
+    #[inline]
+    pub fn feed(&mut self, by: &[u8], time: &[u8], value: &[u8], row: &[&[u8]]) {
+        dispatch!(&mut self.inner, core => core.feed(by, time, value, row));
+    }
+
+    /// Applies the filter with the final statistics and writes the header and the output rows
+    /// in input order: the alerts (alerts mode) or every row annotated (annotate mode).
+    ///
+    /// # Errors
+    /// The sink's error, as soon as a write fails.
+    pub fn finish<S: RowSink>(self, sink: &mut S) -> Result<Summary, S::Error> {
+        self.finish_with_note(sink).map(|(summary, _)| summary)
+    }
+
+    /// Like [`finish`](Engine::finish), and the method's sentence for the INFO message, if
+    /// it has one (`method=predictive`: the expected number of false alerts).
+    ///
+    /// # Errors
+    /// The sink's error, as soon as a write fails.
+    pub fn finish_with_note<S: RowSink>(
+        self,
+        sink: &mut S,
+    ) -> Result<(Summary, Option<String>), S::Error> {
+        dispatch!(self.inner, core => core.finish(sink))
+    }
+}
+
+/// The engine of one method `M`: the rows, the destinations and their baselines.
+#[derive(Debug)]
+struct Core<M: Method> {
+    method: M,
+    day_start: f64,
+    day_start_secs: i64,
+    baseline_days: u32,
+    calendar: Box<dyn LocalCalendar>,
+    mode: Mode,
+    value_name: String,
+    by_name: String,
+    time_name: String,
+    /// Index of each destination in `hosts`.
+    keys: Keys,
+    hosts: Vec<Host<M::Baseline>>,
+    arena: Vec<u8>,
+    candidates: Vec<Candidate>,
+    layout: Option<InputLayout>,
+    stored: Vec<StoredRow>,
+    field_ends: Vec<usize>,
+    summary: Summary,
+}
+
+impl<M: Method> Core<M> {
+    fn new(method: M, options: &Options, day_start: i64) -> Core<M> {
+        #[allow(clippy::cast_precision_loss)] // |day_start| < 2^53 for any real date
+        let day_start_secs = day_start;
+        let day_start = day_start as f64;
+        Core {
+            method,
+            day_start,
+            day_start_secs,
+            baseline_days: options.baseline_days,
+            calendar: Box::new(UtcCalendar),
+            mode: options.mode,
+            value_name: options.value.clone(),
+            by_name: options.by.clone(),
+            time_name: options.time.clone(),
+            keys: Keys::default(),
+            hosts: Vec::new(),
+            arena: Vec::new(),
+            candidates: Vec::new(),
+            layout: None,
+            stored: Vec::new(),
+            field_ends: Vec::new(),
+            summary: Summary::default(),
+        }
+    }
+
+    /// Computed fields of annotate mode: the method's, then `is_outlier`.
+    fn annotate_names(&self) -> Vec<String> {
+        let mut names = self.method.field_names(Layout::Annotate);
+        names.push(OUTLIER_FIELD.to_owned());
+        names
+    }
+
+    fn bind(&mut self, fields: &[String]) -> Result<Columns, EngineError> {
         let find = |name: &str, option| {
             fields
                 .iter()
@@ -339,7 +449,7 @@ impl Engine {
                 }
                 Some(_) => {}
                 None => {
-                    let computed = annotate_fields(&self.value_name);
+                    let computed = self.annotate_names();
                     let kept = (0..fields.len())
                         .filter(|&i| fields.get(i).is_some_and(|f| !computed.contains(f)))
                         .collect();
@@ -362,15 +472,12 @@ impl Engine {
         }
     }
 
-    /// Feeds one row: its `by`, `time` and `value` texts, and in annotate mode all its fields
-    /// in the order given to [`bind`](Engine::bind) (alerts mode ignores `row`; pass `&[]`).
-    ///
-    /// Allocates only for a new destination and for growing the stored rows' buffers.
-    pub fn feed(&mut self, by: &[u8], time: &[u8], value: &[u8], row: &[&[u8]]) {
+    #[inline]
+    fn feed(&mut self, by: &[u8], time: &[u8], value: &[u8], row: &[&[u8]]) {
         self.summary.rows_read += 1;
         let number = parse_number(value);
         match number {
-            Some(x) => self.global.push(x),
+            Some(x) => self.method.observe(x),
             None => {
                 self.summary.non_numeric_values += 1;
                 if self.summary.first_non_numeric.is_none() {
@@ -401,8 +508,8 @@ impl Engine {
             let index = self.host_of(by);
             if let Some(stats) = self.hosts.get_mut(index) {
                 stats.rows += 1;
-                if let (Day::Prior, Some(x)) = (day, number) {
-                    stats.prior.push(x);
+                if let (Day::Prior, Some(x), Some(t)) = (day, number, time_number) {
+                    self.method.accumulate(&mut stats.prior, x, t);
                 }
             }
             Some(index)
@@ -419,6 +526,7 @@ impl Engine {
                     self.candidates.push(Candidate {
                         host,
                         value: value_number,
+                        time: time_number.unwrap_or(self.day_start),
                         start,
                         by_end,
                         time_end,
@@ -463,83 +571,82 @@ impl Engine {
         index
     }
 
-    /// Applies the filter with the final statistics and writes the header and the output rows
-    /// in input order: the alerts (alerts mode) or every row annotated (annotate mode).
-    ///
-    /// # Errors
-    /// The sink's error, as soon as a write fails.
-    pub fn finish<S: RowSink>(mut self, sink: &mut S) -> Result<Summary, S::Error> {
+    fn finish<S: RowSink>(mut self, sink: &mut S) -> Result<(Summary, Option<String>), S::Error> {
         self.summary.hosts = self.hosts.len() as u64;
-        let global = Stats {
-            mean: self.global.mean(),
-            stdev: self.global.stdev(),
-        };
+        self.method.prepare();
         match self.mode {
-            Mode::Alerts => self.finish_alerts(global, sink)?,
-            Mode::Annotate => self.finish_annotate(global, sink)?,
+            Mode::Alerts => self.finish_alerts(sink)?,
+            Mode::Annotate => self.finish_annotate(sink)?,
             Mode::Backtest => self.finish_backtest(sink)?,
         }
-        Ok(self.summary)
+        let note = self.method.note();
+        Ok((self.summary, note))
     }
 
-    fn finish_alerts<S: RowSink>(&mut self, global: Stats, sink: &mut S) -> Result<(), S::Error> {
-        let names = alert_fields(&self.value_name, &self.by_name, &self.time_name);
+    fn finish_alerts<S: RowSink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
+        let mut names = vec![
+            self.by_name.clone(),
+            self.time_name.clone(),
+            self.value_name.clone(),
+        ];
+        names.extend(self.method.field_names(Layout::Alert));
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         sink.write_header(&names)?;
-        let mut numbers = Vec::with_capacity(96);
+        let mut numbers = FieldTexts::default();
         for candidate in &self.candidates {
             let Some(host) = self.hosts.get(candidate.host) else {
                 continue;
             };
-            let prior = Stats::of(&host.prior);
-            let x = candidate.value;
-            if !self.is_alert(x, Day::Today, host.rows, global, prior) {
+            let verdict = self.method.judge(
+                Some(&host.prior),
+                Row {
+                    value: Some(candidate.value),
+                    time: Some(candidate.time),
+                    day: Day::Today,
+                    rows: Some(host.rows),
+                },
+            );
+            if !M::is_alert(&verdict) {
                 continue;
             }
             numbers.clear();
-            let ends = write_numbers(
-                &mut numbers,
-                &[
-                    Number::Shortest(global.mean),
-                    Number::Shortest(prior.mean),
-                    Number::Rounded(ratio(x, global)),
-                    Number::Rounded(ratio(x, prior)),
-                ],
-            );
+            self.method.write(&verdict, Layout::Alert, &mut numbers);
             let text = |from: usize, to: usize| self.arena.get(from..to).unwrap_or_default();
-            let number = |i: usize| slice_numbers(&numbers, &ends, i);
-            sink.write_row(&[
+            // One small vector per alert row (alerts are few; prior rows allocate nothing).
+            let mut fields: Vec<&[u8]> = Vec::with_capacity(3 + numbers.len());
+            fields.extend([
                 text(candidate.start, candidate.by_end),
                 text(candidate.by_end, candidate.time_end),
                 text(candidate.time_end, candidate.end),
-                number(0),
-                number(1),
-                number(2),
-                number(3),
-            ])?;
+            ]);
+            fields.extend(numbers.iter());
+            sink.write_row(&fields)?;
             self.summary.alerts += 1;
             self.summary.output_rows += 1;
         }
         Ok(())
     }
 
-    fn finish_annotate<S: RowSink>(&mut self, global: Stats, sink: &mut S) -> Result<(), S::Error> {
+    fn finish_annotate<S: RowSink>(&mut self, sink: &mut S) -> Result<(), S::Error> {
         let day_start = self.day_start;
         let hosts = std::mem::take(&mut self.hosts);
-        let annotation = |_: usize, row: &StoredRow| {
+        let judge = |method: &mut M, _: usize, row: &StoredRow| {
             let host = row.host.and_then(|h| hosts.get(h));
-            Annotation {
-                global,
-                prior: host.map_or(Stats::NULL, |h| Stats::of(&h.prior)),
-                samples: host.map(|h| h.rows),
-                day: match row.time() {
-                    Some(t) if t >= day_start => Day::Today,
-                    Some(_) => Day::Prior,
-                    None => Day::Unknown,
+            method.judge(
+                host.map(|h| &h.prior),
+                Row {
+                    value: row.value,
+                    time: row.time(),
+                    day: match row.time() {
+                        Some(t) if t >= day_start => Day::Today,
+                        Some(_) => Day::Prior,
+                        None => Day::Unknown,
+                    },
+                    rows: host.map(|h| h.rows),
                 },
-            }
+            )
         };
-        let result = self.write_annotated(sink, annotation, |_, _| {});
+        let result = self.write_annotated(sink, judge, |_, _| {});
         self.hosts = hosts;
         result
     }
@@ -552,20 +659,11 @@ impl Engine {
             &*self.calendar,
             self.baseline_days,
         );
-        let annotation = |i: usize, _: &StoredRow| {
-            let Baseline {
-                global,
-                prior,
-                samples,
-                has_day,
-            } = backtest.baseline(i);
-            Annotation {
-                global,
-                prior,
-                samples,
-                // The row's own day is "today" of its window.
-                day: if has_day { Day::Today } else { Day::Unknown },
-            }
+        let windows = self
+            .method
+            .windows(&backtest, &self.stored, self.hosts.len());
+        let judge = |method: &mut M, i: usize, row: &StoredRow| {
+            method.judge_in_window(&backtest, &windows, i, row)
         };
         let mut alerts = vec![0; backtest.days()];
         let tally = |i: usize, outlier: bool| {
@@ -573,18 +671,18 @@ impl Engine {
                 *count += u64::from(outlier);
             }
         };
-        self.write_annotated(sink, annotation, tally)?;
+        self.write_annotated(sink, judge, tally)?;
         self.summary.backtest = Some(BacktestSummary::of(alerts, backtest.out_of_range()));
         Ok(())
     }
 
-    /// Writes annotate's header, then every stored row in input order with its input fields
-    /// and the fields computed from `annotation(i, row)`; `verdict(i, is_outlier)` sees each
-    /// row's verdict.
+    /// Writes annotate's header, then every stored row in input order with its input fields,
+    /// the method's fields for `judge(method, i, row)` and `is_outlier`; `verdict(i,
+    /// is_outlier)` sees each row's verdict.
     fn write_annotated<S: RowSink>(
         &mut self,
         sink: &mut S,
-        annotation: impl Fn(usize, &StoredRow) -> Annotation,
+        mut judge: impl FnMut(&mut M, usize, &StoredRow) -> M::Verdict,
         mut verdict: impl FnMut(usize, bool),
     ) -> Result<(), S::Error> {
         let (input_names, width) = match &self.layout {
@@ -598,135 +696,36 @@ impl Engine {
             ),
             None => (Vec::new(), 0),
         };
-        let computed = annotate_fields(&self.value_name);
+        let computed = self.annotate_names();
         let names: Vec<&str> = input_names
             .iter()
             .chain(&computed)
             .map(String::as_str)
             .collect();
         sink.write_header(&names)?;
-        let mut numbers = Vec::with_capacity(160);
+        let mut numbers = FieldTexts::default();
         let mut start = 0;
         for (i, row) in self.stored.iter().enumerate() {
-            let Annotation {
-                global,
-                prior,
-                samples,
-                day,
-            } = annotation(i, row);
-            let outlier = match (row.value, samples) {
-                (Some(x), Some(rows)) => self.is_alert(x, day, rows, global, prior),
-                _ => false,
-            };
+            let judgement = judge(&mut self.method, i, row);
+            let outlier = M::is_alert(&judgement);
             verdict(i, outlier);
-            let x = row.value.unwrap_or(f64::NAN);
             numbers.clear();
-            let ends = write_numbers(
-                &mut numbers,
-                &[
-                    Number::Shortest(global.mean),
-                    Number::Shortest(global.stdev),
-                    Number::Count(samples),
-                    Number::Shortest(prior.mean),
-                    Number::Shortest(prior.stdev),
-                    Number::Rounded(ratio(x, global)),
-                    Number::Rounded(ratio(x, prior)),
-                    Number::Count(Some(u64::from(outlier))),
-                ],
-            );
-            let mut fields: Vec<&[u8]> = Vec::with_capacity(width + ends.len());
+            self.method
+                .write(&judgement, Layout::Annotate, &mut numbers);
+            numbers.count(Some(u64::from(outlier)));
+            let mut fields: Vec<&[u8]> = Vec::with_capacity(width + numbers.len());
             for j in 0..width {
                 let end = self.field_ends.get(i * width + j).copied().unwrap_or(start);
                 fields.push(self.arena.get(start..end).unwrap_or_default());
                 start = end;
             }
-            fields.extend((0..ends.len()).map(|k| slice_numbers(&numbers, &ends, k)));
+            fields.extend(numbers.iter());
             sink.write_row(&fields)?;
             self.summary.alerts += u64::from(outlier);
             self.summary.output_rows += 1;
         }
         Ok(())
     }
-
-    /// The SPL's `where`: all four conditions, any null operand failing the row.
-    fn is_alert(&self, x: f64, day: Day, rows: u64, global: Stats, prior: Stats) -> bool {
-        let above = |stats: Stats| match (stats.mean, stats.stdev) {
-            (Some(mean), Some(stdev)) => x > mean + self.threshold * stdev,
-            _ => false,
-        };
-        rows >= self.minimum_rows && above(global) && above(prior) && day == Day::Today
-    }
-}
-
-/// Mean and stdev of one accumulator; `None` is a null.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Stats {
-    pub(crate) mean: Option<f64>,
-    pub(crate) stdev: Option<f64>,
-}
-
-impl Stats {
-    pub(crate) const NULL: Stats = Stats {
-        mean: None,
-        stdev: None,
-    };
-
-    fn of(acc: &Accumulator) -> Stats {
-        Stats {
-            mean: acc.mean(),
-            stdev: acc.stdev(),
-        }
-    }
-
-    pub(crate) fn of_moments(moments: &Moments) -> Stats {
-        Stats {
-            mean: moments.mean(),
-            stdev: moments.stdev(),
-        }
-    }
-}
-
-/// `|x − mean| / stdev`; null for a null operand or a zero stdev (division by zero).
-fn ratio(x: f64, stats: Stats) -> Option<f64> {
-    match (stats.mean, stats.stdev) {
-        (Some(mean), Some(stdev)) if stdev != 0.0 => Some((x - mean).abs() / stdev),
-        _ => None,
-    }
-}
-
-/// One computed output field.
-enum Number {
-    Shortest(Option<f64>),
-    Rounded(Option<f64>),
-    Count(Option<u64>),
-}
-
-/// Appends each number's text to `out` and returns where each ends.
-fn write_numbers<const N: usize>(out: &mut Vec<u8>, numbers: &[Number; N]) -> [usize; N] {
-    let mut ends = [0; N];
-    for (number, end) in numbers.iter().zip(&mut ends) {
-        match *number {
-            Number::Shortest(Some(x)) => write_shortest(out, x),
-            Number::Rounded(Some(x)) => write_rounded2(out, x),
-            Number::Count(Some(n)) => {
-                use std::io::Write as _;
-                let _ = write!(out, "{n}");
-            }
-            Number::Shortest(None) | Number::Rounded(None) | Number::Count(None) => {}
-        }
-        *end = out.len();
-    }
-    ends
-}
-
-fn slice_numbers<'a>(numbers: &'a [u8], ends: &[usize], i: usize) -> &'a [u8] {
-    let start = if i == 0 {
-        0
-    } else {
-        ends.get(i - 1).copied().unwrap_or(0)
-    };
-    let end = ends.get(i).copied().unwrap_or(start);
-    numbers.get(start..end).unwrap_or_default()
 }
 
 #[cfg(test)]

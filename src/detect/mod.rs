@@ -11,14 +11,21 @@
 //! - [`engine`]: [`Engine::feed`](engine::Engine::feed) row by row, then
 //!   [`Engine::finish`](engine::Engine::finish) into a [`RowSink`](engine::RowSink).
 //! - [`output`]: output field names and number printing.
+//! - `method` (the trait), `seed` and [`predictive`]: how one destination's row is judged
+//!   against its baseline (`method=seed|predictive`); the engine only sees the trait.
+//! - [`calendar`]: weekday or weekend of a time in the search's zone (`baseline=daytype`).
 //! - [`backtest`]: `mode=backtest`, every row judged over its own day's window, with
 //!   [`window`]'s sliding-window statistics.
 
 pub mod backtest;
+pub mod calendar;
 pub mod engine;
 mod keys;
+mod method;
 pub mod number;
 pub mod options;
 pub mod output;
+pub mod predictive;
+mod seed;
 pub mod stats;
 pub mod window;

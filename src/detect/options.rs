@@ -11,9 +11,15 @@
 //! | `time` | a field name | `_time` |
 //! | `mode` | `alerts`, `annotate` or `backtest` | `alerts` |
 //! | `baseline_days` | an integer from 1 to 3650, with `mode=backtest` only | `30` |
+//! | `method` | `seed` or `predictive` | `seed` |
+//! | `fpr` | a probability, 1e-12 ≤ p < 0.5 (`method=predictive`) | `0.001` |
+//! | `min_bytes` | a number ≥ 0 (`method=predictive`) | `100000000` (100 MB) |
+//! | `baseline` | `all` or `daytype` (`method=predictive`) | `all` |
 //!
 //! A value wrapped in double quotes (`tz="America/New_York"`) has them removed. Unknown,
-//! repeated and `=`-less tokens are errors.
+//! repeated and `=`-less tokens are errors. An option of the other method is an error
+//! (**decision**: `deviation_threshold` with `method=predictive`, or `fpr`, `min_bytes`,
+//! `baseline` without it, would otherwise be silently ignored).
 //!
 //! # Example
 //! ```
@@ -28,7 +34,7 @@
 //! ```
 
 use super::number::parse_number;
-use super::output::alert_fields;
+use super::output::{alert_fields, predictive_fields};
 
 /// Longest part of a bad value quoted back in an error message, in characters.
 const MAX_QUOTED_CHARS: usize = 64;
@@ -55,6 +61,26 @@ pub enum Mode {
     Backtest,
 }
 
+/// How a destination's row is judged against its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MethodName {
+    /// The ESCU search's rule (`avg + deviation_threshold · stdev`, global and per host).
+    #[default]
+    Seed,
+    /// A prediction interval on `ln(1 + bytes)` per host (see [`crate::detect::predictive`]).
+    Predictive,
+}
+
+/// Which prior days a `method=predictive` baseline uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Baseline {
+    /// All prior days of the host.
+    #[default]
+    All,
+    /// Prior days of the same type (weekday or weekend) as the row, when there are enough.
+    Daytype,
+}
+
 /// Validated options of one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Options {
@@ -76,7 +102,27 @@ pub struct Options {
     pub mode: Mode,
     /// Days before a row's day that `mode=backtest` puts in its window (1..=3650, default 30).
     pub baseline_days: u32,
+    /// The detection method.
+    pub method: MethodName,
+    /// `method=predictive`: the chance that an ordinary day crosses the bound; 1e-12 ≤ p < 0.5.
+    pub fpr: f64,
+    /// `method=predictive`: a row with fewer bytes never alerts; ≥ 0.
+    pub min_bytes: f64,
+    /// `method=predictive`: all prior days, or those of the row's day type.
+    pub baseline: Baseline,
 }
+
+/// Default of `min_bytes`: 100 MB (see README, "Detection quality").
+pub const DEFAULT_MIN_BYTES: f64 = 100e6;
+/// Default of `fpr`.
+pub const DEFAULT_FPR: f64 = 0.001;
+/// Smallest `fpr`: statrs' t quantile is accurate down to about 1e-20 (see
+/// [`crate::detect::predictive`]), and the masking test uses `fpr / n`.
+pub const MIN_FPR: f64 = 1e-12;
+/// Options only `method=seed` reads.
+const SEED_OPTIONS: [&str; 1] = ["deviation_threshold"];
+/// Options only `method=predictive` reads.
+const PREDICTIVE_OPTIONS: [&str; 3] = ["fpr", "min_bytes", "baseline"];
 
 impl Default for Options {
     fn default() -> Options {
@@ -90,12 +136,16 @@ impl Default for Options {
             time: "_time".to_owned(),
             mode: Mode::Alerts,
             baseline_days: DEFAULT_BASELINE_DAYS,
+            method: MethodName::Seed,
+            fpr: DEFAULT_FPR,
+            min_bytes: DEFAULT_MIN_BYTES,
+            baseline: Baseline::All,
         }
     }
 }
 
 /// Names of all options, in the order error messages list them.
-pub const KNOWN_OPTIONS: [&str; 9] = [
+pub const KNOWN_OPTIONS: [&str; 13] = [
     "deviation_threshold",
     "minimum_data_samples",
     "now",
@@ -105,6 +155,10 @@ pub const KNOWN_OPTIONS: [&str; 9] = [
     "time",
     "mode",
     "baseline_days",
+    "method",
+    "fpr",
+    "min_bytes",
+    "baseline",
 ];
 
 /// Why the options were rejected.
@@ -155,6 +209,20 @@ pub enum OptionsError {
         /// The mode it needs.
         mode: &'static str,
     },
+    /// An option of one method is given with the other.
+    #[error(
+        "option {name} applies to method={applies} only, and this run uses method={method}; {hint}"
+    )]
+    OtherMethod {
+        /// The option's name.
+        name: &'static str,
+        /// The method the option belongs to.
+        applies: &'static str,
+        /// The method of this run.
+        method: &'static str,
+        /// What to do.
+        hint: &'static str,
+    },
     /// The value is not allowed for this option.
     #[error("invalid value \"{value}\" for option {name}: expected {allowed}")]
     Invalid {
@@ -193,6 +261,7 @@ impl Options {
             }
             options.set(name, unquote(raw_value))?;
         }
+        options.check_method(&seen)?;
         options.check_fields()?;
         let given = |name: &str| {
             KNOWN_OPTIONS
@@ -207,6 +276,39 @@ impl Options {
             });
         }
         Ok(options)
+    }
+
+    /// An option given for the other method is an error, not silently ignored.
+    fn check_method(&self, seen: &[bool; KNOWN_OPTIONS.len()]) -> Result<(), OptionsError> {
+        let given = |name: &str| {
+            KNOWN_OPTIONS
+                .iter()
+                .zip(seen)
+                .any(|(known, &given)| given && *known == name)
+        };
+        let (foreign, applies, method, hint): (&[&'static str], _, _, _) = match self.method {
+            MethodName::Seed => (
+                &PREDICTIVE_OPTIONS,
+                "predictive",
+                "seed",
+                "add method=predictive or remove the option",
+            ),
+            MethodName::Predictive => (
+                &SEED_OPTIONS,
+                "seed",
+                "predictive",
+                "method=predictive uses fpr= instead; remove the option",
+            ),
+        };
+        match foreign.iter().find(|name| given(name)) {
+            Some(&name) => Err(OptionsError::OtherMethod {
+                name,
+                applies,
+                method,
+                hint,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// `value`, `by` and `time` must name three different fields, none named like a computed
@@ -227,7 +329,10 @@ impl Options {
             }
         }
         // The alert fields after the three input ones are computed.
-        let computed = alert_fields(&self.value, &self.by, &self.time).split_off(3);
+        let computed = match self.method {
+            MethodName::Seed => alert_fields(&self.value, &self.by, &self.time).split_off(3),
+            MethodName::Predictive => predictive_fields(&self.value),
+        };
         match named.iter().find(|(_, f)| computed.contains(f)) {
             Some(&(name, field)) => Err(OptionsError::OutputClash {
                 name,
@@ -289,6 +394,32 @@ impl Options {
                     .and_then(|v| v.parse::<u32>().ok())
                     .filter(|n| (1..=MAX_BASELINE_DAYS).contains(n))
                     .ok_or_else(|| invalid("a whole number from 1 to 3650, such as 30"))?;
+            }
+            "method" => {
+                self.method = match value {
+                    "seed" => MethodName::Seed,
+                    "predictive" => MethodName::Predictive,
+                    _ => return Err(invalid("seed or predictive")),
+                };
+            }
+            "fpr" => {
+                self.fpr = parse_number(value.as_bytes())
+                    .filter(|p| (MIN_FPR..0.5).contains(p))
+                    .ok_or_else(|| {
+                        invalid("a probability from 1e-12 to below 0.5, such as 0.001 or 1e-4")
+                    })?;
+            }
+            "min_bytes" => {
+                self.min_bytes = parse_number(value.as_bytes())
+                    .filter(|b| *b >= 0.0)
+                    .ok_or_else(|| invalid("a number of bytes >= 0, such as 100000000 or 0"))?;
+            }
+            "baseline" => {
+                self.baseline = match value {
+                    "all" => Baseline::All,
+                    "daytype" => Baseline::Daytype,
+                    _ => return Err(invalid("all or daytype")),
+                };
             }
             _ => {
                 self.mode = match value {
@@ -378,6 +509,7 @@ mod tests {
                 time: "day".into(),
                 mode: Mode::Annotate,
                 baseline_days: 30,
+                ..Options::default()
             }
         );
         assert_eq!(
@@ -425,7 +557,7 @@ mod tests {
     fn unknown_repeated_and_bare_tokens() {
         assert_eq!(
             err(&["threshold=3"]),
-            "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, now, tz, value, by, time, mode, baseline_days"
+            "unknown option \"threshold\"; options are: deviation_threshold, minimum_data_samples, now, tz, value, by, time, mode, baseline_days, method, fpr, min_bytes, baseline"
         );
         assert_eq!(
             err(&["mode=alerts", "mode=annotate"]),
@@ -524,6 +656,94 @@ mod tests {
         assert_eq!(
             err(&["mode=a\nb\"c"]),
             "invalid value \"a\\nb\\\"c\" for option mode: expected alerts, annotate or backtest"
+        );
+    }
+
+    #[test]
+    fn predictive_options() {
+        let options = Options::parse([
+            "method=predictive",
+            "fpr=1e-4",
+            "min_bytes=0",
+            "baseline=daytype",
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                options.method,
+                options.fpr,
+                options.min_bytes,
+                options.baseline
+            ),
+            (MethodName::Predictive, 1e-4, 0.0, Baseline::Daytype)
+        );
+        let defaults = Options::parse(["method=predictive"]).unwrap();
+        assert_eq!(
+            (defaults.fpr, defaults.min_bytes, defaults.baseline),
+            (0.001, 100e6, Baseline::All)
+        );
+        assert_eq!(Options::parse([]).unwrap().method, MethodName::Seed);
+        for bad in [
+            "0", "0.5", "0.7", "-0.1", "1", "nan", "x", "", "1e-400", "9e-13",
+        ] {
+            assert_eq!(
+                err(&["method=predictive", &format!("fpr={bad}")]),
+                format!("invalid value \"{bad}\" for option fpr: expected a probability from 1e-12 to below 0.5, such as 0.001 or 1e-4")
+            );
+        }
+        assert_eq!(
+            Options::parse(["method=predictive", "fpr=1e-12"])
+                .unwrap()
+                .fpr,
+            1e-12
+        );
+        assert_eq!(
+            Options::parse(["method=predictive", "fpr=0.4999"])
+                .unwrap()
+                .fpr,
+            0.4999
+        );
+        assert_eq!(
+            err(&["method=predictive", "min_bytes=-1"]),
+            "invalid value \"-1\" for option min_bytes: expected a number of bytes >= 0, such as 100000000 or 0"
+        );
+        assert_eq!(
+            err(&["method=predictive", "baseline=weekly"]),
+            "invalid value \"weekly\" for option baseline: expected all or daytype"
+        );
+        assert_eq!(
+            err(&["method=robust"]),
+            "invalid value \"robust\" for option method: expected seed or predictive"
+        );
+    }
+
+    #[test]
+    fn options_of_the_other_method_are_errors() {
+        for option in ["fpr=0.01", "min_bytes=0", "baseline=all"] {
+            let name = option.split('=').next().unwrap();
+            for method in [&[][..], &["method=seed"]] {
+                let tokens = [method, &[option]].concat();
+                assert_eq!(
+                    err(&tokens),
+                    format!("option {name} applies to method=predictive only, and this run uses method=seed; add method=predictive or remove the option")
+                );
+            }
+        }
+        assert_eq!(
+            err(&["deviation_threshold=3", "method=predictive"]),
+            "option deviation_threshold applies to method=seed only, and this run uses method=predictive; method=predictive uses fpr= instead; remove the option"
+        );
+        // The computed fields of the predictive output clash with input field names.
+        assert_eq!(
+            err(&["method=predictive", "by=p_value"]),
+            "option by names the field \"p_value\", which the command outputs itself; rename it first (| rename p_value AS other) and pass the new name"
+        );
+        assert!(
+            Options::parse(["method=predictive", "value=bytes", "by=typical_bytes_out"]).is_ok()
+        );
+        assert!(Options::parse(["method=predictive", "by=typical_bytes"]).is_ok());
+        assert!(
+            err(&["method=predictive", "value=bytes", "by=upper_bytes"]).contains("outputs itself")
         );
     }
 }

@@ -55,6 +55,52 @@ pub fn annotate_fields(value: &str) -> Vec<String> {
     ]
 }
 
+/// Name of the predictive method's field with the one-sided tail probability.
+pub const P_VALUE_FIELD: &str = "p_value";
+
+/// The computed fields of `method=predictive`, in output order (alerts, annotate and backtest
+/// modes; annotate and backtest append `is_outlier`): `typical_<value>, upper_<value>,
+/// p_value, num_data_samples`.
+pub fn predictive_fields(value: &str) -> Vec<String> {
+    vec![
+        format!("typical_{value}"),
+        format!("upper_{value}"),
+        P_VALUE_FIELD.to_owned(),
+        SAMPLES_FIELD.to_owned(),
+    ]
+}
+
+/// Appends a probability with two significant digits, so that tiny values keep their
+/// magnitude: `p ≥ 0.0001` as a decimal (`0.5`, `0.012`, `0.00012`), smaller ones with an
+/// exponent (`3.2e-14`), `0` as `0`. Non-finite values append nothing.
+///
+/// ```
+/// use emailoutlier::detect::output::write_p_value;
+/// let texts: Vec<String> = [0.5, 0.01234, 1.26e-4, 3.21e-14, 0.0, 1.0]
+///     .map(|p| { let mut out = Vec::new(); write_p_value(&mut out, p); String::from_utf8(out).unwrap() })
+///     .into();
+/// assert_eq!(texts, ["0.5", "0.012", "0.00013", "3.2e-14", "0", "1"]);
+/// ```
+pub fn write_p_value(out: &mut Vec<u8>, p: f64) {
+    if !p.is_finite() {
+        return;
+    }
+    // Round to two significant digits through the exponent form, then print the rounded
+    // value shortest: `{:.1e}` rounds the exact binary value half to even on its digits.
+    let start = out.len();
+    let _ = write!(out, "{p:.1e}");
+    let rounded = std::str::from_utf8(out.get(start..).unwrap_or_default())
+        .ok()
+        .and_then(|text| text.parse::<f64>().ok())
+        .unwrap_or(p);
+    out.truncate(start);
+    if rounded == 0.0 || rounded.abs() >= 1e-4 {
+        let _ = write!(out, "{rounded}");
+    } else {
+        let _ = write!(out, "{rounded:e}");
+    }
+}
+
 /// Appends the shortest decimal text that parses back to `x`, without an exponent.
 /// Non-finite values append nothing (an empty field).
 pub fn write_shortest(out: &mut Vec<u8>, x: f64) {

@@ -25,6 +25,14 @@ impl LocalCalendar for SearchZone {
         SearchZone::start_of_day(self, t).ok()
     }
 
+    /// The weekday of the local date at `t`, from the zone's offset there.
+    fn weekday(&self, t: i64) -> Option<u8> {
+        let (offset, _) = self.local_time_at(t);
+        let local_day = t.checked_add(i64::from(offset))?.div_euclid(SECS_PER_DAY);
+        // 1970-01-01 was a Thursday (3 with Monday = 0).
+        u8::try_from((local_day + 3).rem_euclid(7)).ok()
+    }
+
     /// The local date of `day_start`, shifted by `days`; then the start of the day holding
     /// that date's local noon (found with the offset in effect near it, so a clock change of
     /// up to eleven hours between the two dates cannot move it to another date).
