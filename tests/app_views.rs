@@ -14,10 +14,12 @@ use crate::spl::{check_macros, emailoutlier_invocations, substitute, tokens};
 const SPLUNK_VIEWS: [&str; 1] = ["search"];
 
 /// Sample values for the dashboards' tokens, used to check the searches they become.
-const SAMPLE_TOKENS: [(&str, &str); 9] = [
+const SAMPLE_TOKENS: [(&str, &str); 11] = [
     ("dest_ip", "10.0.0.1"),
     ("threshold", "3"),
     ("min_samples", "4"),
+    ("min_bytes", "10000000"),
+    ("baseline", "daytype"),
     ("window.earliest", "-30d@d"),
     ("window.latest", "-10m@m"),
     ("day_start", "1767225600"),
@@ -154,8 +156,8 @@ fn every_emailoutlier_in_a_view_takes_valid_options() {
             }
         }
     }
-    // Overview: alerts + backtest; Host: backtest + annotate; Tuning: backtest.
-    assert!(count >= 5, "found only {count} emailoutlier invocations");
+    // Overview: alerts + backtest; Host: backtest + annotate; Tuning: backtest + 5 predictive.
+    assert!(count >= 10, "found only {count} emailoutlier invocations");
 }
 
 #[test]
@@ -180,6 +182,12 @@ fn the_views_cover_overview_host_and_tuning() {
     assert!(host.contains("emailoutlier mode=backtest deviation_threshold=$threshold$"));
     assert!(host.contains("per_source_avg_bytes_out + $threshold$ * per_source_stdev_bytes_out"));
     let tuning = find("emailoutlier_tuning");
+    for fpr in ["0.01", "0.001", "0.0001"] {
+        assert!(
+            tuning.contains(&format!("method=predictive mode=backtest fpr={fpr} ")),
+            "Tuning lacks fpr={fpr}"
+        );
+    }
     assert!(tuning.contains(
         "bytes_out > avg_bytes_out + t * stdev_bytes_out AND bytes_out > per_source_avg_bytes_out + t * per_source_stdev_bytes_out"
     ));
