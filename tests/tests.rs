@@ -1,6 +1,7 @@
 //! Integration tests: the real binary driven through the protocol.
 
 mod app_conf;
+mod app_views;
 mod backtest;
 mod conformance;
 mod evaluate;
@@ -8,5 +9,6 @@ mod hostile;
 mod install;
 mod predictive;
 mod session;
+mod spl;
 mod students_t;
 mod util;
