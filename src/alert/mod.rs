@@ -295,8 +295,12 @@ fn file_stem(env: &AlertEnv) -> String {
     )
 }
 
-/// The validated parameters, defaults filled in.
-fn params(payload: &Payload) -> Result<RiskParams, AlertError> {
+/// The payload's parameters, validated, with the defaults of [`PARAMS`] for absent ones.
+///
+/// # Errors
+///
+/// [`AlertError::Param`] naming the first invalid parameter.
+pub fn params(payload: &Payload) -> Result<RiskParams, AlertError> {
     let get = |name: &'static str| -> String {
         let default = PARAMS
             .iter()
