@@ -350,7 +350,9 @@ pub fn params(payload: &Payload) -> Result<RiskParams, AlertError> {
     })
 }
 
-/// Splunk's rule for index names (indexes.conf.spec), lengths as Splunk Web enforces.
+/// Splunk's rule for index names ("only numbers, lowercase letters, underscores, and hyphens",
+/// not beginning with an underscore or hyphen, not containing "kvstore"), and at most 80
+/// characters (this action's own bound).
 fn valid_index(name: &str) -> bool {
     let first_ok = name
         .bytes()
