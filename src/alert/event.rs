@@ -66,25 +66,9 @@ pub fn field_name(name: &str) -> String {
     out
 }
 
-/// What becomes of a result column in the event, following `cim_actions.py`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Column {
-    /// Written under this (normalised) name.
-    Keep(String),
-    /// Not written (an internal field).
-    Drop,
-}
-
-/// The rule of `cim_actions.py` `default_dropexp` / `default_mapexp`, then [`field_name`],
-/// then `orig_` in front of a name that one of [`RISK_FIELDS`] already uses.
-pub fn column(name: &str) -> Column {
-    let dropped = (name.starts_with('_') && !matches!(name, "_bkt" | "_cd" | "_raw" | "_time"))
-        || name.starts_with("date_")
-        || matches!(name, "punct" | "sid" | "rid" | "orig_sid" | "orig_rid");
-    if dropped {
-        return Column::Drop;
-    }
-    let mapped = name.starts_with("tag::")
+/// Whether `cim_actions.py` `default_mapexp` renames `name` to `orig_<name>`.
+fn mapped(name: &str) -> bool {
+    name.starts_with("tag::")
         || matches!(
             name,
             "_bkt"
@@ -104,8 +88,29 @@ pub fn column(name: &str) -> Column {
                 | "search_name"
                 | "event_hash"
                 | "event_id"
-        );
-    let name = if mapped {
+        )
+}
+
+/// What becomes of a result column in the event, following `cim_actions.py`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Column {
+    /// Written under this (normalised) name.
+    Keep(String),
+    /// Not written (an internal field).
+    Drop,
+}
+
+/// The rule of `cim_actions.py` `default_dropexp` / `default_mapexp`, then [`field_name`],
+/// then `orig_` in front of a name that one of [`RISK_FIELDS`] already uses.
+pub fn column(name: &str) -> Column {
+    let dropped = (name.starts_with('_') && !matches!(name, "_bkt" | "_cd" | "_raw" | "_time"))
+        || name.starts_with("date_")
+        || matches!(name, "punct" | "sid" | "rid" | "orig_sid" | "orig_rid");
+    if dropped {
+        return Column::Drop;
+    }
+    let renamed = mapped(name);
+    let name = if renamed {
         format!("orig_{}", name.trim_start_matches('_'))
     } else {
         name.to_owned()
@@ -236,9 +241,18 @@ impl EventBuilder {
     /// A builder for results with these value `fields`.
     pub fn new(params: RiskParams, search_name: &str, sid: &str, fields: &[String]) -> Self {
         let position = |name: &str| fields.iter().position(|f| f == name);
+        // As `result2stash`'s `orig_dropexp`: `orig_x` is dropped when `x` is renamed to it.
+        let shadowed = |f: &str| {
+            f.strip_prefix("orig_").is_some_and(|base| {
+                fields
+                    .iter()
+                    .any(|g| g.trim_start_matches('_') == base && mapped(g))
+            })
+        };
         let names = fields
             .iter()
             .map(|f| match column(f) {
+                Column::Keep(_) if shadowed(f) => None,
                 Column::Keep(name) => Some(name),
                 Column::Drop => None,
             })
@@ -428,6 +442,39 @@ mod tests {
         ] {
             assert_eq!(column(raw), want, "{raw}");
         }
+    }
+
+    #[test]
+    fn orig_fields_give_way_to_renamed_ones() {
+        let params = RiskParams {
+            index: "risk".into(),
+            risk_object_field: "dest_ip".into(),
+            risk_object_type: "system".into(),
+            risk_score: "1".into(),
+            risk_message: Template::parse(""),
+        };
+        let fields = [
+            "dest_ip",
+            "host",
+            "orig_host",
+            "orig_other",
+            "orig_time",
+            "_time",
+        ];
+        let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        let builder = EventBuilder::new(params, "s", "1", &fields);
+        let names: Vec<Option<&str>> = builder.names.iter().map(Option::as_deref).collect();
+        assert_eq!(
+            names,
+            [
+                Some("dest_ip"),
+                Some("orig_host"),
+                None,
+                Some("orig_other"),
+                None,
+                Some("orig_time")
+            ]
+        );
     }
 
     #[test]
