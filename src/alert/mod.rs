@@ -192,7 +192,11 @@ pub fn execute(mut input: impl Read, env: &AlertEnv) -> (Vec<String>, bool) {
     (lines, ok)
 }
 
-/// The payload's session key, when it has a non-empty one.
+/// Shortest session key blanked out of the output. splunkd's keys are long random strings;
+/// blanking a short test key such as "k" would garble every line instead.
+pub const MIN_REDACTED_KEY_CHARS: usize = 8;
+
+/// The payload's session key, when it has one long enough to blank out.
 fn session_key(bytes: &[u8]) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Key {
@@ -201,7 +205,7 @@ fn session_key(bytes: &[u8]) -> Option<String> {
     serde_json::from_slice::<Key>(bytes)
         .ok()
         .and_then(|k| k.session_key)
-        .filter(|k| !k.is_empty())
+        .filter(|k| k.chars().count() >= MIN_REDACTED_KEY_CHARS)
 }
 
 /// Runs the action on the payload bytes.
@@ -432,6 +436,16 @@ fn display(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_real_session_keys_are_blanked_out() {
+        assert_eq!(session_key(br#"{"session_key":"k"}"#), None);
+        assert_eq!(
+            session_key(br#"{"session_key":"Splunk-abcdefgh"}"#),
+            Some("Splunk-abcdefgh".to_owned())
+        );
+        assert_eq!(session_key(b"not json"), None);
+    }
 
     #[test]
     fn index_names() {

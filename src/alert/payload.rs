@@ -105,7 +105,7 @@ impl Payload {
         let secret = value
             .get("session_key")
             .and_then(serde_json::Value::as_str)
-            .filter(|key| !key.is_empty())
+            .filter(|key| key.chars().count() >= super::MIN_REDACTED_KEY_CHARS)
             .map(str::to_owned);
         let redact = |e: serde_json::Error| {
             let mut reason = e.to_string();
