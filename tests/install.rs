@@ -307,7 +307,10 @@ fn installed_package_runs_the_alert_action_through_splunkds_lookup() {
     let action = "emailoutlier_risk";
     let exe = resolve_alert_action(&app, action).expect("alert_actions.conf names a packaged file");
     assert_eq!(exe, app.join("bin/emailoutlier_risk.sh"));
-    assert_eq!(appinspect_alert_executables(&app, action), [exe.clone()]);
+    assert_eq!(
+        appinspect_alert_executables(&app, action),
+        std::slice::from_ref(&exe)
+    );
     let mode = std::fs::metadata(&exe).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o755);
     let binaries: Vec<_> = walk(&app)

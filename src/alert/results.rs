@@ -335,8 +335,11 @@ mod tests {
         gz.finish().unwrap()
     }
 
+    /// Per row, each field's values.
+    type Rows = Vec<Vec<Vec<String>>>;
+
     /// Fields and, per row, each field's values.
-    fn read_all(gz: &[u8]) -> Result<(Vec<String>, Vec<Vec<Vec<String>>>), ResultsError> {
+    fn read_all(gz: &[u8]) -> Result<(Vec<String>, Rows), ResultsError> {
         let mut reader = ResultsReader::new(gz)?;
         let fields = reader.fields().to_vec();
         let mut rows = Vec::new();
