@@ -350,6 +350,18 @@ fn bad_inputs_end_in_error_nonzero_exit_and_no_spool_file() {
         })
     };
     let whole = gzip(good_csv);
+    // Errors after events were already written to the temporary file.
+    let mut many = String::from("dest_ip,_time\n");
+    for i in 0..5_000 {
+        many.push_str(&format!(
+            "10.0.{}.{},{}\n",
+            i / 256,
+            i % 256,
+            1_718_928_000 + i
+        ));
+    }
+    let many_gz = gzip(many.as_bytes());
+    let late_ragged = format!("{many}10.9.9.9,1,extra\n");
     let cases: Vec<(&str, Case, &str)> = vec![
         ("not json", Box::new(|h: &Home, _: &Path| (Some(h.path().to_owned()), b"{\"session_key\": \"x\"".to_vec())), "the payload on stdin is not valid JSON for an alert action"),
         ("not an object", Box::new(|h: &Home, _: &Path| (Some(h.path().to_owned()), b"[]".to_vec())), "expected a JSON object"),
@@ -363,6 +375,8 @@ fn bad_inputs_end_in_error_nonzero_exit_and_no_spool_file() {
         ("truncated gzip", results_bytes(whole[..whole.len() - 5].to_vec()), "the gzip stream ends early (truncated file)"),
         ("not csv: ragged", results_bytes(gzip(b"dest_ip,_time\n10.0.0.2,1,extra\n")), "not a CSV of search results: line 2: the row has 3 fields, but the header has 2"),
         ("not csv: binary", results_bytes(gzip(b"dest_ip\n\xff\xfe\n")), "field \"dest_ip\" is not valid UTF-8"),
+        ("truncated mid-file, events already in the temporary file", results_bytes(many_gz[..many_gz.len() * 4 / 5].to_vec()), "the gzip stream ends early (truncated file)"),
+        ("ragged row after 5,000 written events", results_bytes(gzip(late_ragged.as_bytes())), "line 5002: the row has 3 fields, but the header has 2"),
         ("no SPLUNK_HOME", Box::new(|_: &Home, r: &Path| (None, payload(r, defaults()).to_string().into_bytes())), "SPLUNK_HOME is not set"),
         ("spool missing", Box::new(|h: &Home, r: &Path| { std::fs::remove_dir(h.spool()).unwrap(); (Some(h.path().to_owned()), payload(r, defaults()).to_string().into_bytes()) }), "var/spool/splunk is not a folder"),
         ("risk_score not a number", with(json!({"risk_score": "high"})), "parameter risk_score = \"high\" is not valid: expected a number"),
