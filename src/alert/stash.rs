@@ -3,7 +3,9 @@
 //! splunkd indexes a file in `$SPLUNK_HOME/var/spool/splunk/` whose name ends `.stash_new`
 //! with Splunk's default `inputs.conf` `[batch://$SPLUNK_HOME/var/spool/splunk/...stash_new]`
 //! (`sourcetype = stash_new`, `queue = stashparsing`, `move_policy = sinkhole`: read once,
-//! then deleted) and parses it with `props.conf` `[stash_new]`. What each rule means here:
+//! then deleted; `time_before_close = 0`: without waiting for writes to stop, hence the
+//! atomic rename of [`super::spool`]) and parses it with `props.conf` `[stash_new]` (Splunk
+//! 8.2.12's system/default). What each rule means here:
 //!
 //! - `HEADER_MODE = firstline`: only the file's first line may be the `***SPLUNK***` header;
 //!   its `key="value"` pairs set `index` and `source` of every event (written as
