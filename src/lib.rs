@@ -49,6 +49,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod alert;
 pub mod cli;
 pub mod command;
 pub mod detect;

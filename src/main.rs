@@ -18,6 +18,8 @@ USAGE:
                                       write realistic sample input as CSV (and its labels)
     emailoutlier evaluate <data.csv|-> --labels <labels.csv> [name=value ...] [--sweep name=v1,v2]
                                       score the detection against labelled exfiltration days
+    emailoutlier --execute            alert action emailoutlier_risk: what splunkd runs (JSON
+                                      payload on stdin; risk events to $SPLUNK_HOME/var/spool/splunk)
     emailoutlier --help | --version
 
 OPTIONS (detect, and the Splunk command):
@@ -33,6 +35,7 @@ EXAMPLE:
 
 enum Mode {
     Protocol,
+    Alert,
     Help,
     Version,
     Cli(Vec<OsString>),
@@ -43,6 +46,7 @@ fn mode(args: Vec<OsString>) -> Mode {
         None => Mode::Protocol,
         Some("-h" | "--help" | "help") => Mode::Help,
         Some("-V" | "--version") => Mode::Version,
+        Some("--execute") if args.len() == 1 => Mode::Alert,
         Some(_) => Mode::Cli(args),
     }
 }
@@ -61,6 +65,15 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             }
+        }
+        Mode::Alert => {
+            let env = emailoutlier::alert::AlertEnv::system();
+            let (lines, ok) = emailoutlier::alert::execute(std::io::stdin().lock(), &env);
+            // splunkd files each stderr line under its leading level in splunkd.log.
+            for line in lines {
+                eprintln!("{line}");
+            }
+            ExitCode::from(if ok { 0 } else { 1 })
         }
         Mode::Help => print(HELP),
         Mode::Version => print(&format!("emailoutlier {}\n", env!("CARGO_PKG_VERSION"))),

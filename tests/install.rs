@@ -61,6 +61,38 @@ fn resolve_executable(app: &Path, command: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// Extensions splunkd tries for an alert action's executable on Linux, and AppInspect's list
+/// (`NIX_EXES` in splunk_appinspect/alert_actions.py: ".sh", ".js", ".py", "").
+const ALERT_EXTENSIONS: [&str; 4] = ["", ".sh", ".py", ".js"];
+
+/// What splunkd runs for a custom alert action without `alert.execute.cmd`: the file named
+/// after the stanza in `<app>/linux_x86_64/bin/`, then in `<app>/bin/`.
+fn resolve_alert_action(app: &Path, action: &str) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(app.join("default/alert_actions.conf")).ok()?;
+    let conf = parse_conf(&text);
+    if conf_value(&conf, action, "is_custom") != Some("1")
+        || conf_value(&conf, action, "alert.execute.cmd").is_some()
+    {
+        return None;
+    }
+    ["linux_x86_64/bin", "bin"].iter().find_map(|dir| {
+        ALERT_EXTENSIONS
+            .iter()
+            .map(|ext| app.join(dir).join(format!("{action}{ext}")))
+            .find(|path| path.is_file())
+    })
+}
+
+/// AppInspect's `check_alert_actions_exe_exist` without `alert.execute.cmd`: a file named
+/// after the stanza in the app's root `bin/` only.
+fn appinspect_alert_executables(app: &Path, action: &str) -> Vec<PathBuf> {
+    ALERT_EXTENSIONS
+        .iter()
+        .map(|ext| app.join("bin").join(format!("{action}{ext}")))
+        .filter(|path| path.is_file())
+        .collect()
+}
+
 fn chunk(metadata: &Value, body: &str) -> Vec<u8> {
     let metadata = metadata.to_string();
     let mut out = format!("chunked 1.0,{},{}\n", metadata.len(), body.len()).into_bytes();
@@ -257,6 +289,132 @@ fn installed_package_runs_the_detection_through_splunkds_lookup() {
                 "607.16"
             ],
         ]
+    );
+}
+
+#[test]
+fn installed_package_runs_the_alert_action_through_splunkds_lookup() {
+    let tgz = tarball();
+    if !tgz.is_file() {
+        eprintln!(
+            "note: {} is absent (build it with `cargo xtask package`); install test skipped",
+            tgz.display()
+        );
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let app = install(&tgz, root.path());
+    let action = "emailoutlier_risk";
+    let exe = resolve_alert_action(&app, action).expect("alert_actions.conf names a packaged file");
+    assert_eq!(exe, app.join("bin/emailoutlier_risk.sh"));
+    assert_eq!(
+        appinspect_alert_executables(&app, action),
+        std::slice::from_ref(&exe)
+    );
+    let mode = std::fs::metadata(&exe).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o755);
+    let binaries: Vec<_> = walk(&app)
+        .into_iter()
+        .filter(|p| std::fs::read(p).is_ok_and(|b| b.starts_with(b"\x7fELF")))
+        .collect();
+    assert_eq!(
+        binaries,
+        [app.join("linux_x86_64/bin/emailoutlier")],
+        "one binary in the package"
+    );
+
+    for dir in ["var/spool/splunk", "var/run/splunk/dispatch/s"] {
+        std::fs::create_dir_all(root.path().join(dir)).unwrap();
+    }
+    let results = root.path().join("var/run/splunk/dispatch/s/results.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(b"dest_ip,_time,bytes_out\n10.0.0.2,1718928000,50000\n")
+        .unwrap();
+    std::fs::write(&results, gz.finish().unwrap()).unwrap();
+    let payload = json!({
+        "results_file": results, "sid": "1718971200.42", "search_name": "s",
+        "session_key": "", "configuration": {"index": "risk", "risk_object_field": "dest_ip",
+        "risk_object_type": "system", "risk_score": "25", "risk_message": "$dest_ip$"}
+    });
+    // splunkd: `<executable> --execute`, the payload on stdin, SPLUNK_HOME set.
+    let mut command = Command::new(&exe);
+    command
+        .arg("--execute")
+        .env("SPLUNK_HOME", root.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = spawn_fresh_executable(&mut command);
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(payload.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("INFO emailoutlier_risk: read 1 rows"),
+        "{stderr}"
+    );
+    let spooled: Vec<_> = std::fs::read_dir(root.path().join("var/spool/splunk"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(spooled.len(), 1);
+    let stash =
+        emailoutlier::alert::stash::read_stash(&std::fs::read(&spooled[0]).unwrap()).unwrap();
+    assert_eq!(stash.events.len(), 1);
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn alert_action_lookup_prefers_the_platform_folder_then_bin() {
+    let root = tempfile::tempdir().unwrap();
+    let app = root.path().join(APP);
+    std::fs::create_dir_all(app.join("default")).unwrap();
+    std::fs::write(
+        app.join("default/alert_actions.conf"),
+        "[emailoutlier_risk]\nis_custom = 1\n",
+    )
+    .unwrap();
+    let action = "emailoutlier_risk";
+    assert_eq!(resolve_alert_action(&app, action), None);
+    let place = |relative: &str| -> PathBuf {
+        let path = app.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "#!/bin/sh\n").unwrap();
+        path
+    };
+    let wrapper = place("bin/emailoutlier_risk.sh");
+    assert_eq!(resolve_alert_action(&app, action), Some(wrapper.clone()));
+    assert_eq!(appinspect_alert_executables(&app, action), [wrapper]);
+    let platform = place("linux_x86_64/bin/emailoutlier_risk");
+    assert_eq!(resolve_alert_action(&app, action), Some(platform));
+    std::fs::write(
+        app.join("default/alert_actions.conf"),
+        "[emailoutlier_risk]\nis_custom = 1\nalert.execute.cmd = x.path\n",
+    )
+    .unwrap();
+    assert_eq!(
+        resolve_alert_action(&app, action),
+        None,
+        "only the stanza-name lookup is modelled"
     );
 }
 

@@ -1,5 +1,7 @@
 //! Integration tests: the real binary driven through the protocol.
 
+mod alert;
+mod alert_conf;
 mod app_conf;
 mod app_views;
 mod backtest;

@@ -452,15 +452,33 @@ impl<'r> Row<'r> {
             .copied()
             .flatten()
             .map(|i| self.cell(i))?;
-        if cell.is_empty() {
-            return None;
-        }
-        let mut rest = cell;
-        while !rest.is_empty() {
-            rest = split_item(rest)?.1;
-        }
-        Some(cell)
+        multivalue_list(cell).map(|_| cell)
     }
+}
+
+/// The values of a `__mv_` cell (`$a$;$b$`, `$$` escaping a `$`) when it is a non-empty,
+/// well-formed list; `None` otherwise (splunkd leaves the cell empty for a single value).
+///
+/// For readers of splunkd's CSV other than [`BodyReader`] (e.g. an alert's results file).
+///
+/// # Example
+///
+/// ```
+/// use emailoutlier::protocol::body::multivalue_list;
+///
+/// let values: Vec<_> = multivalue_list(b"$a$$b$;$c$").unwrap().collect();
+/// assert_eq!(values, [&b"a$b"[..], &b"c"[..]]);
+/// assert!(multivalue_list(b"").is_none() && multivalue_list(b"$a").is_none());
+/// ```
+pub fn multivalue_list(cell: &[u8]) -> Option<Values<'_>> {
+    if cell.is_empty() {
+        return None;
+    }
+    let mut rest = cell;
+    while !rest.is_empty() {
+        rest = split_item(rest)?.1;
+    }
+    Some(Values::List(cell))
 }
 
 /// Splits `$item$` (with `$$` escapes) off the front of a multivalue list, returning the

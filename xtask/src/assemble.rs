@@ -3,6 +3,12 @@
 //! The binary goes to `linux_x86_64/bin/` only: splunkd looks there first for a chunked
 //! command, so a second copy in `bin/` would only double the package. `bin/` stays the
 //! admin's fallback for a binary built for another platform (see `bin/README`).
+//!
+//! The alert action `emailoutlier_risk` needs a file named after it in the root `bin/`
+//! (AppInspect's `check_alert_actions_exe_exist` looks only there, and its cloud checks refuse
+//! a `.path` pointer in `alert.execute.cmd`): [`ALERT_WRAPPER`], a shell script that execs the
+//! same binary, is the only file shipped in `bin/`. `app/README/` (the `.conf.spec` files) and
+//! `app/appserver/` (the action's icon) ship as `README/` and `appserver/`.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -16,6 +22,9 @@ pub const FILE_MODE: u32 = 0o644;
 /// Mode of directories and of the binary.
 pub const EXEC_MODE: u32 = 0o755;
 
+/// The alert action's wrapper in the repository's and the package's `bin/`.
+pub const ALERT_WRAPPER: &str = "bin/emailoutlier_risk.sh";
+
 /// Builds `dist/emailoutlier/` afresh and returns its path.
 pub fn assemble(project: &Project, binary: &Path) -> Result<PathBuf, Error> {
     let app = project.dist_dir().join(APP_ID);
@@ -26,6 +35,14 @@ pub fn assemble(project: &Project, binary: &Path) -> Result<PathBuf, Error> {
     copy_tree(&root.join("default"), &app.join("default"))?;
     copy_tree(&root.join("app/metadata"), &app.join("metadata"))?;
     copy_tree(&root.join("app/static"), &app.join("static"))?;
+    copy_tree(&root.join("app/README"), &app.join("README"))?;
+    copy_tree(&root.join("app/appserver"), &app.join("appserver"))?;
+    make_dir(&app.join("bin"))?;
+    copy_file(
+        &root.join(ALERT_WRAPPER),
+        &app.join(ALERT_WRAPPER),
+        EXEC_MODE,
+    )?;
     copy_file(
         &root.join("app/README.txt"),
         &app.join("README.txt"),
@@ -80,4 +97,66 @@ fn make_dir(dir: &Path) -> Result<(), Error> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     fs::set_permissions(dir, fs::Permissions::from_mode(EXEC_MODE))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, relative: &str, text: &str) {
+        let path = root.join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn ships_the_alert_wrapper_specs_and_icon_once_each() {
+        let root = std::env::temp_dir().join(format!("xtask-assemble-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        for file in [
+            "default/alert_actions.conf",
+            "app/metadata/default.meta",
+            "app/static/appIcon.png",
+            "app/README/alert_actions.conf.spec",
+            "app/README/savedsearches.conf.spec",
+            "app/appserver/static/emailoutlier_risk.png",
+            "app/README.txt",
+            "app/app.manifest",
+            "bin/README",
+        ] {
+            write(&root, file, "x");
+        }
+        write(&root, ALERT_WRAPPER, "#!/bin/sh\n");
+        write(&root, "built/emailoutlier", "\x7fELF");
+        let project = Project {
+            root: root.clone(),
+            target_dir: root.join("target"),
+            version: "0.0.0".into(),
+        };
+        let app = assemble(&project, &root.join("built/emailoutlier")).unwrap();
+        assert_eq!(mode(&app.join("bin/emailoutlier_risk.sh")), EXEC_MODE);
+        assert_eq!(mode(&app.join("linux_x86_64/bin/emailoutlier")), EXEC_MODE);
+        for file in [
+            "README/alert_actions.conf.spec",
+            "README/savedsearches.conf.spec",
+            "appserver/static/emailoutlier_risk.png",
+            "default/alert_actions.conf",
+        ] {
+            assert_eq!(mode(&app.join(file)), FILE_MODE, "{file}");
+        }
+        let bin: Vec<String> = fs::read_dir(app.join("bin"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            bin,
+            ["emailoutlier_risk.sh"],
+            "one file in bin/, no second binary"
+        );
+        fs::remove_dir_all(&root).unwrap();
+    }
 }
