@@ -214,6 +214,10 @@ impl<const T: usize> Predictive<T> {
         #[allow(clippy::cast_precision_loss)]
         let q = if df == 1 {
             // tan(π(1/2 − level)) = 1 / tan(π · level), without the rounding of 1/2 − level.
+            // Not statrs' `Cauchy::inverse_cdf` (the same distribution): it computes
+            // tan(π(p − 1/2)) and so loses `level`'s digits — measured against this closed form,
+            // 5.5e-8 relative at 1e-9, 1.4e-5 at 1e-12, 0.38 at 1e-16 and 1.0 at 1e-20, a
+            // masking level this method reaches (fpr / n).
             1.0 / (std::f64::consts::PI * level).tan()
         } else {
             -StudentsT::new(0.0, 1.0, df as f64).ok()?.inverse_cdf(level)
