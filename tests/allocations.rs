@@ -179,37 +179,12 @@ impl RowSink for Discard {
 
 #[test]
 fn engine_allocates_nothing_for_prior_rows_of_known_hosts() {
-    let options = Options::default();
-    let day_start = NOW - NOW % 86_400;
-    let mut engine = Engine::new(&options, day_start);
-    let header: Vec<String> = ["dest_ip", "_time", "bytes_out"].map(String::from).into();
-    engine.bind(&header).unwrap();
-    let hosts: Vec<String> = (0..5_000)
-        .map(|i| format!("10.0.{}.{}", i / 256, i % 256))
-        .collect();
-    let day = |d: i64| (day_start - d * 86_400).to_string();
-    let first = day(29);
-    for host in &hosts {
-        engine.feed(host.as_bytes(), first.as_bytes(), b"1000", &[]);
-    }
-    let days: Vec<String> = (1..29).rev().map(day).collect();
-    let (allocations, ()) = allocations_in(|| {
-        for time in &days {
-            for (i, host) in hosts.iter().enumerate() {
-                let value = if i % 2 == 0 { &b"1200"[..] } else { b"987.5" };
-                engine.feed(host.as_bytes(), time.as_bytes(), value, &[]);
-            }
-        }
-    });
-    assert_eq!(allocations, 0, "140,000 prior rows of known hosts");
-    let summary = engine.finish(&mut Discard).unwrap();
-    assert_eq!((summary.rows_read, summary.hosts), (145_000, 5_000));
-}
-
-#[test]
-fn predictive_engine_allocates_nothing_for_prior_rows_of_known_hosts() {
-    for baseline in ["baseline=all", "baseline=daytype"] {
-        let options = Options::parse(["method=predictive", baseline]).unwrap();
+    for method in [
+        &[][..],
+        &["method=predictive", "baseline=all"],
+        &["method=predictive", "baseline=daytype"],
+    ] {
+        let options = Options::parse(method.iter().copied()).unwrap();
         let day_start = NOW - NOW % 86_400;
         let mut engine = Engine::new(&options, day_start);
         let header: Vec<String> = ["dest_ip", "_time", "bytes_out"].map(String::from).into();
@@ -233,7 +208,7 @@ fn predictive_engine_allocates_nothing_for_prior_rows_of_known_hosts() {
         });
         assert_eq!(
             allocations, 0,
-            "{baseline}: 140,000 prior rows of known hosts"
+            "{method:?}: 140,000 prior rows of known hosts"
         );
         let summary = engine.finish(&mut Discard).unwrap();
         assert_eq!((summary.rows_read, summary.hosts), (145_000, 5_000));

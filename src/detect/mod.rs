@@ -28,4 +28,6 @@ pub mod output;
 pub mod predictive;
 mod seed;
 pub mod stats;
+#[cfg(test)]
+mod test_sink;
 pub mod window;

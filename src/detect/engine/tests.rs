@@ -2,29 +2,7 @@
 //! in the comments), then a property test against an all-rows two-pass reference.
 
 use super::*;
-
-/// A sink that keeps the header and rows as comma-joined text.
-#[derive(Default)]
-struct Lines {
-    header: String,
-    rows: Vec<String>,
-}
-
-impl RowSink for Lines {
-    type Error = std::convert::Infallible;
-    fn write_header(&mut self, names: &[&str]) -> Result<(), Self::Error> {
-        self.header = names.join(",");
-        Ok(())
-    }
-    fn write_row(&mut self, fields: &[&[u8]]) -> Result<(), Self::Error> {
-        let texts: Vec<String> = fields
-            .iter()
-            .map(|f| String::from_utf8(f.to_vec()).unwrap())
-            .collect();
-        self.rows.push(texts.join(","));
-        Ok(())
-    }
-}
+use crate::detect::test_sink::Lines;
 
 const DAY_START: i64 = 1000;
 

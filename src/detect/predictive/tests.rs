@@ -4,31 +4,9 @@
 //! masking, daytype, modes) through the engine.
 
 use super::*;
-use crate::detect::engine::{Engine, RowSink, Summary};
+use crate::detect::engine::{Engine, Summary};
 use crate::detect::options::Options;
-
-/// Keeps the header and rows as comma-joined text.
-#[derive(Default)]
-struct Lines {
-    header: String,
-    rows: Vec<String>,
-}
-
-impl RowSink for Lines {
-    type Error = std::convert::Infallible;
-    fn write_header(&mut self, names: &[&str]) -> Result<(), Self::Error> {
-        self.header = names.join(",");
-        Ok(())
-    }
-    fn write_row(&mut self, fields: &[&[u8]]) -> Result<(), Self::Error> {
-        let texts: Vec<String> = fields
-            .iter()
-            .map(|f| String::from_utf8(f.to_vec()).unwrap())
-            .collect();
-        self.rows.push(texts.join(","));
-        Ok(())
-    }
-}
+use crate::detect::test_sink::Lines;
 
 const DAY: i64 = 86_400;
 /// 2026-01-01T00:00:00Z, a Thursday.
