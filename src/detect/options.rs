@@ -34,7 +34,7 @@
 //! ```
 
 use super::number::parse_number;
-use super::output::{alert_fields, predictive_fields};
+use super::output::{alert_fields, annotate_fields, predictive_fields, OUTLIER_FIELD};
 
 /// Longest part of a bad value quoted back in an error message, in characters.
 const MAX_QUOTED_CHARS: usize = 64;
@@ -328,10 +328,20 @@ impl Options {
                 });
             }
         }
-        // The alert fields after the three input ones are computed.
-        let computed = match self.method {
-            MethodName::Seed => alert_fields(&self.value, &self.by, &self.time).split_off(3),
-            MethodName::Predictive => predictive_fields(&self.value),
+        // The alert fields after the three input ones are computed; annotate and backtest
+        // compute more, and replace an input column of the same name (so `by=is_outlier`
+        // would drop the host column from their output).
+        let computed = match (self.method, self.mode) {
+            (MethodName::Seed, Mode::Alerts) => {
+                alert_fields(&self.value, &self.by, &self.time).split_off(3)
+            }
+            (MethodName::Seed, Mode::Annotate | Mode::Backtest) => annotate_fields(&self.value),
+            (MethodName::Predictive, Mode::Alerts) => predictive_fields(&self.value),
+            (MethodName::Predictive, Mode::Annotate | Mode::Backtest) => {
+                let mut names = predictive_fields(&self.value);
+                names.push(OUTLIER_FIELD.to_owned());
+                names
+            }
         };
         match named.iter().find(|(_, f)| computed.contains(f)) {
             Some(&(name, field)) => Err(OptionsError::OutputClash {
@@ -590,6 +600,35 @@ mod tests {
                 .starts_with("option value names the field")
         );
         assert!(Options::parse(["value=avg_bytes_out"]).is_ok());
+        // Regression: annotate and backtest replace an input column named like one of their
+        // computed fields, so by=is_outlier dropped the host column from their output.
+        for (options, field) in [
+            (&["mode=annotate", "by=is_outlier"][..], "is_outlier"),
+            (
+                &["mode=backtest", "time=num_data_samples"],
+                "num_data_samples",
+            ),
+            (&["mode=backtest", "by=stdev_bytes_out"], "stdev_bytes_out"),
+            (
+                &["mode=annotate", "method=predictive", "by=is_outlier"],
+                "is_outlier",
+            ),
+            (
+                &["mode=backtest", "method=predictive", "by=p_value"],
+                "p_value",
+            ),
+        ] {
+            assert!(
+                err(options).starts_with(&format!("option by names the field \"{field}\""))
+                    || err(options)
+                        .starts_with(&format!("option time names the field \"{field}\"")),
+                "{options:?}: {}",
+                err(options)
+            );
+        }
+        // In alerts mode those fields are not output, so they stay usable there.
+        assert!(Options::parse(["by=is_outlier"]).is_ok());
+        assert!(Options::parse(["by=stdev_bytes_out"]).is_ok());
     }
 
     #[test]

@@ -20,7 +20,7 @@
 //! - **`S_MIN` = 0.1** ([`S_MIN`]): a floor on `s` (ln units, ≈ 10 % day-to-day variation).
 //!   A destination whose prior days are all equal has `s = 0`, which would make every extra
 //!   byte an alert; with the floor it alerts only on a day about `e^(q·0.1)` times its
-//!   constant (+41 % at fpr 0.001 with 29 prior days, about +57 % at fpr 0.0001).
+//!   constant (+41 % at fpr 0.001 with 29 prior days, about +54 % at fpr 0.0001).
 //! - **Masking** ([`K`] = 5): a multi-day exfiltration would otherwise raise `m` and `s` so
 //!   much that its later days pass (three 50× days among 29 lift the plain bound above
 //!   them). Each destination keeps its `K` largest prior `y`. For `j = 1 … K`, the test bound
