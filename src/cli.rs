@@ -78,8 +78,11 @@ usage:
                         [--sweep name=v1,v2,...] [--warmup-days N] [--format text|json]
       Score the detection (any detect option) against labelled host-days: counts, recall,
       false_positive_rate, precision, alerts_per_day, event/first-day/later-day recall.
+      A host-day (host, local day) alerts when any of its rows has is_outlier=1; rows with
+      an empty host or no numeric time are in none (counted on stderr).
       Rows on days before (first day of the input + N) are not judged (default N:
-      baseline_days). --sweep runs once per value, one row each.
+      baseline_days; in a sweep the largest baseline_days of its runs, so every row judges
+      the same host-days). --sweep runs once per value, one row each.
 ";
 
 /// Why a CLI run failed; `main` prints it and exits with status 2.

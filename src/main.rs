@@ -6,32 +6,26 @@ use std::process::ExitCode;
 
 use emailoutlier::command::{Environment, OutlierCommand};
 
-const HELP: &str = "\
+/// Printed before the CLI's usage text (`cli::USAGE`, the one option list).
+const HELP_HEAD: &str = "\
 emailoutlier — finds email servers sending unusually large volumes of data to a host
 (Splunk ESCU \"Email servers sending high volume traffic to hosts\", MITRE T1114.002).
 
-USAGE:
-    emailoutlier                      protocol mode: what splunkd runs (SCP v2 on stdin/stdout)
-    emailoutlier detect <file.csv|-> [name=value ...] [--format csv|json]
-                                      run the detection on tstats output (dest_ip,_time,bytes_out)
-    emailoutlier sample [--hosts N] [--days D] [--seed S] [--now EPOCH] [--labels FILE] [--hard]
-                                      write realistic sample input as CSV (and its labels)
-    emailoutlier evaluate <data.csv|-> --labels <labels.csv> [name=value ...] [--sweep name=v1,v2]
-                                      score the detection against labelled exfiltration days
-    emailoutlier --execute            alert action emailoutlier_risk: what splunkd runs (JSON
-                                      payload on stdin; risk events to $SPLUNK_HOME/var/spool/splunk)
-    emailoutlier --help | --version
-
-OPTIONS (detect, and the Splunk command):
-    deviation_threshold=<number>  default 3      minimum_data_samples=<integer>  default 4
-    now=<epoch seconds>           default: the search's now (info.csv), else the clock
-    tz=<IANA zone>                default: the search's zone (info.csv), else the local zone
-    value=<field> default bytes_out   by=<field> default dest_ip   time=<field> default _time
-    mode=alerts|annotate          default alerts (annotate: every row with all statistics)
-
-EXAMPLE:
-    emailoutlier sample | emailoutlier detect - now=1750000000 tz=UTC
 ";
+
+/// The modes only this binary has, printed after the usage text.
+const HELP_MODES: &str = "  emailoutlier
+      Protocol mode: what splunkd runs (SCP v2 on stdin/stdout); the same options as detect.
+  emailoutlier --execute
+      Alert action emailoutlier_risk: what splunkd runs (JSON payload on stdin; risk events
+      to $SPLUNK_HOME/var/spool/splunk).
+  emailoutlier help | --help | -h | --version
+";
+
+/// `emailoutlier --help`, `-h` and `help`: one text, whose option list is the CLI's.
+fn help() -> String {
+    format!("{HELP_HEAD}{}{HELP_MODES}", emailoutlier::cli::USAGE)
+}
 
 enum Mode {
     Protocol,
@@ -53,7 +47,7 @@ fn mode(args: Vec<OsString>) -> Mode {
 
 fn main() -> ExitCode {
     match mode(std::env::args_os().skip(1).collect()) {
-        Mode::Protocol if std::io::stdin().is_terminal() => print(HELP),
+        Mode::Protocol if std::io::stdin().is_terminal() => print(&help()),
         Mode::Protocol => {
             let command = OutlierCommand::new(Environment::system());
             let stdout = std::io::stdout();
@@ -75,7 +69,7 @@ fn main() -> ExitCode {
             }
             ExitCode::from(if ok { 0 } else { 1 })
         }
-        Mode::Help => print(HELP),
+        Mode::Help => print(&help()),
         Mode::Version => print(&format!("emailoutlier {}\n", env!("CARGO_PKG_VERSION"))),
         Mode::Cli(args) => {
             let stdout = std::io::stdout();

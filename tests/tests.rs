@@ -7,6 +7,7 @@ mod app_views;
 mod backtest;
 mod conformance;
 mod evaluate;
+mod help;
 mod hostile;
 mod install;
 mod predictive;

@@ -12,10 +12,17 @@
 //! any method works, in the options and in `--sweep`.
 //!
 //! Only rows on local days `D ≥ first day of the input + warmup` are judged (warmup
-//! `--warmup-days`, default `baseline_days`), in the zone of `tz=` (else the system's), as
-//! `detect` computes days. A label matches the rows of its `dest_ip` on the local day of its
-//! `_time`. The counts and rates are [`Scores`]; a campaign is a run of consecutive labelled
-//! days of one host.
+//! `--warmup-days`, default `baseline_days`; in a sweep the largest `baseline_days` of its
+//! runs, so that every row of the result judges the same host-days), in the zone of `tz=`
+//! (else the system's), as `detect` computes days. The unit scored is the host-day, a distinct
+//! (host, local day) pair, which alerts when any of its rows has `is_outlier=1`. A label
+//! matches the host-day of its `dest_ip` on the local day of its `_time`. The counts and rates
+//! are [`Scores`]; a campaign is a run of consecutive labelled days of one host.
+//!
+//! On stderr: the engine's WARN (non-numeric values or times) and a WARN for rows in no
+//! host-day (empty host, no day), each distinct text once per evaluation, not once per sweep
+//! value (a WARN that only some runs give names their options); then one INFO line per
+//! distinct summary, with how many rows were scored and how many were not, and why.
 
 mod days;
 mod labels;
@@ -29,8 +36,8 @@ use crate::detect::engine::Engine;
 use crate::detect::options::{quote, Options, OptionsError};
 use days::{date_text, DayCache};
 use labels::Labels;
-use score::ScoreSink;
 pub use score::Scores;
+use score::{ScoreSink, Unscored};
 
 /// The option evaluate adds to every run: each row judged as of the end of its own day.
 const MODE: &str = "mode=backtest";
@@ -102,15 +109,21 @@ pub(super) fn evaluate(
         source,
     })?;
     let labels = Labels::parse(&request.labels_path, &labels_bytes)?;
+    let warmup = match request.warmup_days {
+        Some(days) => Warmup {
+            days,
+            source: "--warmup-days",
+        },
+        None => default_warmup(&runs),
+    };
     let mut results = Vec::with_capacity(runs.len());
     let mut notes = Vec::new();
+    let mut warnings = Vec::new();
     for (text, options) in &runs {
-        let warmup = request
-            .warmup_days
-            .unwrap_or_else(|| default_warmup(options));
-        let (scores, note) = run_once(&request, &data, &labels, text, options, warmup)?;
-        results.push(scores);
-        notes.push(note);
+        let run = run_once(&request, &data, &labels, text, options, warmup)?;
+        results.push(run.scores);
+        notes.push(run.note);
+        warnings.push(run.warnings);
     }
     let output = if request.json {
         json(&results)
@@ -122,6 +135,9 @@ pub(super) fn evaluate(
         .map_err(CliError::Output)?;
     stdout.flush().map_err(CliError::Output)?;
     // Diagnostics are best effort: a closed stderr must not fail a finished run.
+    for warning in distinct_warnings(&runs, &warnings) {
+        let _ = writeln!(stderr, "emailoutlier: WARN: {warning}");
+    }
     // One line per distinct summary: option sets that differ only in thresholds share one.
     notes.dedup();
     for note in &notes {
@@ -275,9 +291,63 @@ fn option_sets(request: &Request) -> Result<Vec<(String, Options)>, CliError> {
         .map_err(CliError::from)
 }
 
-/// `--warmup-days` when not given: the backtest's window, so every judged row has a full one.
-fn default_warmup(options: &Options) -> u64 {
-    u64::from(options.baseline_days)
+/// The days before the first judged one, and where the number came from (for the INFO line).
+#[derive(Debug, Clone, Copy)]
+struct Warmup {
+    days: u64,
+    source: &'static str,
+}
+
+/// `--warmup-days` when not given: the backtest's window, so every judged row has a full one;
+/// in a sweep the widest window of its runs, so that all its rows judge the same host-days.
+fn default_warmup(runs: &[(String, Options)]) -> Warmup {
+    let days = runs
+        .iter()
+        .map(|(_, options)| u64::from(options.baseline_days))
+        .max()
+        .unwrap_or_default();
+    let source = if runs.len() > 1 {
+        "the largest baseline_days of the sweep"
+    } else {
+        "baseline_days"
+    };
+    Warmup { days, source }
+}
+
+/// Each distinct WARN text of the runs once, in order of first appearance; one that not
+/// every run gives ends with the options of the runs that give it.
+fn distinct_warnings(runs: &[(String, Options)], warnings: &[Vec<String>]) -> Vec<String> {
+    let mut distinct: Vec<&String> = Vec::new();
+    for warning in warnings.iter().flatten() {
+        if !distinct.contains(&warning) {
+            distinct.push(warning);
+        }
+    }
+    distinct
+        .into_iter()
+        .map(|warning| {
+            let givers: Vec<&str> = runs
+                .iter()
+                .zip(warnings)
+                .filter(|(_, given)| given.contains(warning))
+                .map(|((text, _), _)| shown_options(text))
+                .collect();
+            if givers.len() == runs.len() {
+                warning.clone()
+            } else {
+                format!("{warning} (options: {})", givers.join("; "))
+            }
+        })
+        .collect()
+}
+
+/// The options of a result row as shown: `(defaults)` for none.
+fn shown_options(text: &str) -> &str {
+    if text.is_empty() {
+        "(defaults)"
+    } else {
+        text
+    }
 }
 
 fn read_input(path: &str, stdin: &mut dyn Read) -> Result<Vec<u8>, CliError> {
@@ -294,15 +364,22 @@ fn read_input(path: &str, stdin: &mut dyn Read) -> Result<Vec<u8>, CliError> {
     }
 }
 
-/// One engine run over the data and its scores; also an INFO text.
+/// What one engine run gives: its scores, an INFO text and its WARN texts.
+struct Run {
+    scores: Scores,
+    note: String,
+    warnings: Vec<String>,
+}
+
+/// One engine run over the data and its scores.
 fn run_once(
     request: &Request,
     data: &[u8],
     labels: &Labels,
     text: &str,
     options: &Options,
-    warmup_days: u64,
-) -> Result<(Scores, String), CliError> {
+    warmup: Warmup,
+) -> Result<Run, CliError> {
     let clock = resolve_clock(options)?;
     let mut days = DayCache::new(clock.zone.clone());
     let index = labels.index(&mut days)?;
@@ -319,21 +396,64 @@ fn run_once(
     if let Some(i) = sink.matched.iter().position(|&m| !m) {
         return Err(labels.unmatched(i, &request.data_path).into());
     }
-    let scores = sink.scores(text.to_owned(), warmup_days);
-    let (first, judged) = sink.judged_range(warmup_days);
+    let (scores, unscored) = sink.scores(text.to_owned(), warmup.days);
+    let (first, judged) = sink.judged_range(warmup.days);
+    let mut warnings: Vec<String> = summary.warning().into_iter().collect();
+    warnings.extend(unscored_warning(&unscored, options));
     let note = format!(
-        "rows read {}, hosts {}, labels {} in {} campaigns; days from {} judged (first day {} + {} warm-up days), {} option set{}",
+        "rows read {}, hosts {}, labels {} in {} campaigns; days from {} judged (first day {} + {} warm-up days, {}); {}; {} option set{}",
         summary.rows_read,
         summary.hosts,
         labels.rows.len(),
         index.campaigns,
         judged.map_or_else(|| "-".to_owned(), date_text),
         first.map_or_else(|| "-".to_owned(), date_text),
-        warmup_days,
+        warmup.days,
+        warmup.source,
+        unscored_info(&unscored, scores.host_days, options),
         request.sweep.as_ref().map_or(1, |(_, v)| v.len()),
         if request.sweep.as_ref().is_some_and(|(_, v)| v.len() > 1) { "s" } else { "" },
     );
-    Ok((scores, note))
+    Ok(Run {
+        scores,
+        note,
+        warnings,
+    })
+}
+
+/// `rows scored S in H host-days, not scored N (…)`: where every row went.
+fn unscored_info(unscored: &Unscored, host_days: u64, options: &Options) -> String {
+    let not_scored = unscored.before_warmup + unscored.no_host + unscored.no_day;
+    format!(
+        "rows scored {} in {host_days} host-days, not scored {not_scored} ({} before the judged days, {} with an empty {}, {} without a day)",
+        unscored.scored_rows,
+        unscored.before_warmup,
+        unscored.no_host,
+        options.by,
+        unscored.no_day,
+    )
+}
+
+/// A WARN for rows that are in no host-day, `None` when every row has a host and a day.
+fn unscored_warning(unscored: &Unscored, options: &Options) -> Option<String> {
+    let lost = unscored.no_host + unscored.no_day;
+    let mut why = Vec::new();
+    if unscored.no_host > 0 {
+        why.push(format!("{} with an empty {}", unscored.no_host, options.by));
+    }
+    if unscored.no_day > 0 {
+        why.push(format!(
+            "{} with a {} that is not a number of seconds in years 1 to 9998",
+            unscored.no_day, options.time
+        ));
+    }
+    (lost > 0).then(|| {
+        format!(
+            "{lost} {} in no host-day and not scored: {}",
+            if lost == 1 { "row is" } else { "rows are" },
+            why.join(", ")
+        )
+    })
 }
 
 const COLUMNS: [&str; 13] = [

@@ -1,7 +1,12 @@
 //! Scores one run's output rows against the labels: a [`RowSink`] that reads each row's host,
-//! time and `is_outlier`, then the counts and rates over the judged days.
+//! time and `is_outlier`, then the counts and rates over the judged host-days.
+//!
+//! The unit scored is a host-day, a distinct (host, local day) pair: a host-day alerts when any
+//! of its rows has `is_outlier=1`, and it is labelled when a label names its host and day (all
+//! its rows then carry that label). A row with an empty host, or without a day (a non-numeric
+//! time, or one outside years 1 to 9998), is in no host-day; [`Unscored`] counts such rows.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -18,10 +23,25 @@ const NO_LABEL: u32 = u32::MAX;
 /// One output row, reduced to what scoring needs.
 #[derive(Debug, Clone, Copy)]
 struct Scored {
+    /// Host number (in order of first appearance), `None` for an empty host.
+    host: Option<u32>,
     /// Local day, `None` for a non-numeric time.
     day: Option<i64>,
     label: u32,
     alert: bool,
+}
+
+/// Why rows of one run were not scored, or were scored together with another row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Unscored {
+    /// Rows with a host and a day that are scored, as `host_days` distinct host-days.
+    pub scored_rows: u64,
+    /// Rows with a host and a day before the first judged day.
+    pub before_warmup: u64,
+    /// Rows with an empty host field.
+    pub no_host: u64,
+    /// Rows with a host but no day (non-numeric time, or outside years 1 to 9998).
+    pub no_day: u64,
 }
 
 /// Collects one run's output rows.
@@ -31,6 +51,7 @@ pub(super) struct ScoreSink<'a> {
     columns: Option<[usize; 3]>,
     days: &'a mut DayCache,
     labels: &'a LabelIndex,
+    hosts: HashMap<Box<[u8]>, u32, foldhash::fast::RandomState>,
     rows: Vec<Scored>,
     /// Per label: some input row falls on its host and day.
     pub matched: Vec<bool>,
@@ -41,15 +62,15 @@ pub(super) struct ScoreSink<'a> {
 pub struct Scores {
     /// The options of this run, as given (`name=value`, space-separated).
     pub options: String,
-    /// Judged rows (host-days).
+    /// Judged host-days: distinct (host, local day) pairs on the judged days.
     pub host_days: u64,
-    /// Judged rows with a label.
+    /// Judged host-days with a label.
     pub positives: u64,
-    /// Judged rows without a label.
+    /// Judged host-days without a label.
     pub negatives: u64,
-    /// Labelled judged rows that alert.
+    /// Labelled judged host-days that alert (any of their rows has `is_outlier=1`).
     pub true_positives: u64,
-    /// Unlabelled judged rows that alert.
+    /// Unlabelled judged host-days that alert.
     pub false_positives: u64,
     /// `true_positives / positives`.
     pub recall: Option<f64>,
@@ -57,7 +78,7 @@ pub struct Scores {
     pub false_positive_rate: Option<f64>,
     /// `true_positives / (true_positives + false_positives)`.
     pub precision: Option<f64>,
-    /// Alerts on judged rows over the number of judged days that have rows.
+    /// Alerting judged host-days over the number of judged days that have host-days.
     pub alerts_per_day: Option<f64>,
     /// Campaigns (consecutive labelled days of one host) with a judged day of which at least
     /// one alerts, over those campaigns.
@@ -76,6 +97,7 @@ impl<'a> ScoreSink<'a> {
             columns: None,
             days,
             labels,
+            hosts: HashMap::default(),
             rows: Vec::new(),
             matched: vec![false; labels.campaign_of.len()],
         }
@@ -87,36 +109,66 @@ impl<'a> ScoreSink<'a> {
         (first, first.map(|d| judged_from(d, warmup_days)))
     }
 
-    /// The scores over local days `first day of the input + warmup_days` and later.
-    pub fn scores(&self, options: String, warmup_days: u64) -> Scores {
+    /// The judged host-days (label, alert) in order of their first row, and how many rows
+    /// were not scored and why.
+    fn host_days(&self, warmup_days: u64) -> (Vec<(i64, u32, bool)>, Unscored) {
         let first_day = self.rows.iter().filter_map(|r| r.day).min().unwrap_or(0);
         let judged_from = judged_from(first_day, warmup_days);
+        let mut unscored = Unscored::default();
+        let mut index: HashMap<(u32, i64), usize, foldhash::fast::RandomState> = HashMap::default();
+        let mut host_days: Vec<(i64, u32, bool)> = Vec::new();
+        for row in &self.rows {
+            let (Some(host), Some(day)) = (row.host, row.day) else {
+                if row.host.is_none() {
+                    unscored.no_host += 1;
+                } else {
+                    unscored.no_day += 1;
+                }
+                continue;
+            };
+            if day < judged_from {
+                unscored.before_warmup += 1;
+                continue;
+            }
+            unscored.scored_rows += 1;
+            let slot = *index.entry((host, day)).or_insert_with(|| {
+                host_days.push((day, row.label, false));
+                host_days.len() - 1
+            });
+            if let Some(host_day) = host_days.get_mut(slot) {
+                host_day.2 |= row.alert;
+            }
+        }
+        (host_days, unscored)
+    }
+
+    /// The scores over the host-days on local days `first day of the input + warmup_days`
+    /// and later, and the rows not scored.
+    pub fn scores(&self, options: String, warmup_days: u64) -> (Scores, Unscored) {
         let mut counts = Counts::default();
         let mut judged_days = HashSet::new();
         let mut campaign_judged = vec![false; self.labels.campaigns];
         let mut campaign_caught = vec![false; self.labels.campaigns];
-        for row in &self.rows {
-            let Some(day) = row.day.filter(|&d| d >= judged_from) else {
-                continue;
-            };
+        let (host_days, unscored) = self.host_days(warmup_days);
+        for (day, label, alert) in host_days {
             judged_days.insert(day);
             counts.host_days += 1;
-            counts.alerts += u64::from(row.alert);
-            if row.label == NO_LABEL {
+            counts.alerts += u64::from(alert);
+            if label == NO_LABEL {
                 counts.negatives += 1;
-                counts.false_positives += u64::from(row.alert);
+                counts.false_positives += u64::from(alert);
                 continue;
             }
             counts.positives += 1;
-            counts.true_positives += u64::from(row.alert);
-            let label = row.label as usize;
+            counts.true_positives += u64::from(alert);
+            let label = label as usize;
             if let Some(&campaign) = self.labels.campaign_of.get(label) {
                 let campaign = campaign as usize;
                 if let Some(judged) = campaign_judged.get_mut(campaign) {
                     *judged = true;
                 }
                 if let Some(caught) = campaign_caught.get_mut(campaign) {
-                    *caught |= row.alert;
+                    *caught |= alert;
                 }
             }
             let (days, hits) = if self.labels.is_first_day.get(label) == Some(&true) {
@@ -125,11 +177,11 @@ impl<'a> ScoreSink<'a> {
                 (&mut counts.later_days, &mut counts.later_day_hits)
             };
             *days += 1;
-            *hits += u64::from(row.alert);
+            *hits += u64::from(alert);
         }
         let events = campaign_judged.iter().filter(|&&j| j).count() as u64;
         let caught = campaign_caught.iter().filter(|&&c| c).count() as u64;
-        Scores {
+        let scores = Scores {
             options,
             host_days: counts.host_days,
             positives: counts.positives,
@@ -146,7 +198,8 @@ impl<'a> ScoreSink<'a> {
             event_recall: rate(caught, events),
             first_day_recall: rate(counts.first_day_hits, counts.first_days),
             later_day_recall: rate(counts.later_day_hits, counts.later_days),
-        }
+        };
+        (scores, unscored)
     }
 }
 
@@ -195,14 +248,23 @@ impl RowSink for ScoreSink<'_> {
         let [by, time, outlier] = self.columns.unwrap_or_default();
         let field = |i: usize| fields.get(i).copied().unwrap_or_default();
         let day = parse_number(field(time)).and_then(|t| self.days.day_of(t));
+        let host = (!field(by).is_empty()).then(|| match self.hosts.get(field(by)) {
+            Some(&n) => n,
+            None => {
+                let n = u32::try_from(self.hosts.len()).unwrap_or(u32::MAX);
+                self.hosts.insert(field(by).into(), n);
+                n
+            }
+        });
         let label = match day {
-            Some(day) if !field(by).is_empty() => self.labels.find(field(by), day),
+            Some(day) if host.is_some() => self.labels.find(field(by), day),
             _ => None,
         };
         if let Some(slot) = label.and_then(|l| self.matched.get_mut(l as usize)) {
             *slot = true;
         }
         self.rows.push(Scored {
+            host,
             day,
             label: label.unwrap_or(NO_LABEL),
             alert: field(outlier) == b"1",

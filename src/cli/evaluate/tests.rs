@@ -14,14 +14,24 @@ fn day(n: i64) -> String {
 
 /// Feeds `(host, day, is_outlier)` rows straight into the sink, as any method's output would.
 fn score(rows: &[(&str, i64, u8)], labels: &str, warmup_days: u64) -> Result<Scores, String> {
+    let rows: Vec<(&str, String, u8)> = rows.iter().map(|&(h, n, o)| (h, day(n), o)).collect();
+    Ok(score_times(&rows, labels, warmup_days)?.0)
+}
+
+/// [`score`] with each row's `_time` as written, and the rows not scored.
+fn score_times(
+    rows: &[(&str, String, u8)],
+    labels: &str,
+    warmup_days: u64,
+) -> Result<(Scores, Unscored), String> {
     let labels = Labels::parse("labels.csv", labels.as_bytes()).map_err(|e| e.to_string())?;
     let mut days = DayCache::new(SearchZone::iana("UTC").unwrap());
     let index = labels.index(&mut days).map_err(|e| e.to_string())?;
     let mut sink = ScoreSink::new("dest_ip", "_time", &mut days, &index);
     sink.write_header(&["dest_ip", "_time", "bytes_out", "is_outlier"])
         .unwrap();
-    for &(host, n, outlier) in rows {
-        let (time, flag) = (day(n), outlier.to_string());
+    for (host, time, outlier) in rows {
+        let flag = outlier.to_string();
         sink.write_row(&[host.as_bytes(), time.as_bytes(), b"1", flag.as_bytes()])
             .unwrap();
     }
@@ -67,15 +77,15 @@ const LABELS: [(&str, i64); 6] = [("A", 1), ("A", 2), ("A", 3), ("B", 2), ("B", 
 #[test]
 fn counts_and_rates_by_hand() {
     let s = score(&ROWS, &labels(&LABELS), 2).unwrap();
-    // Judged: A 2–5, B 2–5, C 3–5 and the row without a host on day 3: 12 host-days.
-    // Positives A2, A3, B2, B4, B5; TP A2, B5; FP A5, C3, the hostless row.
-    assert_eq!((s.host_days, s.positives, s.negatives), (12, 5, 7), "{s:?}");
-    assert_eq!((s.true_positives, s.false_positives), (2, 3));
+    // Judged: A 2–5, B 2–5, C 3–5: 11 host-days (the row without a host is in none).
+    // Positives A2, A3, B2, B4, B5; TP A2, B5; FP A5, C3.
+    assert_eq!((s.host_days, s.positives, s.negatives), (11, 5, 6), "{s:?}");
+    assert_eq!((s.true_positives, s.false_positives), (2, 2));
     assert_eq!(s.recall, Some(0.4));
-    assert_eq!(s.false_positive_rate, Some(3.0 / 7.0));
-    assert_eq!(s.precision, Some(0.4));
-    // 5 alerts on 4 judged days.
-    assert_eq!(s.alerts_per_day, Some(1.25));
+    assert_eq!(s.false_positive_rate, Some(2.0 / 6.0));
+    assert_eq!(s.precision, Some(0.5));
+    // 4 alerting host-days on 4 judged days.
+    assert_eq!(s.alerts_per_day, Some(1.0));
     // Campaigns A{1–3} caught, B{2} missed, B{4–5} caught.
     assert_eq!(s.event_recall, Some(2.0 / 3.0));
     // First days judged: B2, B4, both missed; later days A2 (hit), A3, B5 (hit).
@@ -86,9 +96,9 @@ fn counts_and_rates_by_hand() {
 
 #[test]
 fn warmup_decides_the_judged_days() {
-    // Warm-up 0: every row is judged, and A's first day (an alert) counts.
+    // Warm-up 0: every host-day is judged, and A's first day (an alert) counts.
     let s = score(&ROWS, &labels(&LABELS), 0).unwrap();
-    assert_eq!((s.host_days, s.positives, s.true_positives), (17, 6, 3));
+    assert_eq!((s.host_days, s.positives, s.true_positives), (16, 6, 3));
     assert_eq!(s.first_day_recall, Some(1.0 / 3.0));
     // Warm-up 5: only day 5 (A5 false, B5 true, C5).
     let s = score(&ROWS, &labels(&LABELS), 5).unwrap();
@@ -102,6 +112,44 @@ fn warmup_decides_the_judged_days() {
     assert_eq!(
         (s.recall, s.precision, s.alerts_per_day),
         (None, None, None)
+    );
+}
+
+#[test]
+fn host_days_not_rows_are_scored() {
+    let t = |n: i64, extra: &str| format!("{}{extra}", day(n));
+    let rows = [
+        // A's day 2 (labelled): two rows, the second alerts, so the host-day is caught.
+        ("A", t(2, ""), 0),
+        ("A", t(2, ".5"), 1),
+        // B's day 2: three quiet rows, one host-day; B's day 0 is before the warm-up.
+        ("B", t(0, ""), 1),
+        ("B", t(2, ""), 0),
+        ("B", t(2, ".5"), 0),
+        ("B", (D0 + 2 * DAY + 3_600).to_string(), 0),
+        // C's day 3 alerts, a false positive, even with a quiet second row.
+        ("C", t(3, ""), 1),
+        ("C", t(3, ".25"), 0),
+        // In no host-day: no host (an alert), and times that are not a day.
+        ("", t(2, ""), 1),
+        ("", "yesterday".to_owned(), 0),
+        ("A", "yesterday".to_owned(), 1),
+        ("C", "1e300".to_owned(), 1),
+    ];
+    let (s, unscored) = score_times(&rows, &labels(&[("A", 2)]), 2).unwrap();
+    assert_eq!((s.host_days, s.positives, s.negatives), (3, 1, 2), "{s:?}");
+    assert_eq!((s.true_positives, s.false_positives), (1, 1));
+    assert_eq!((s.recall, s.precision), (Some(1.0), Some(0.5)));
+    // Alerting host-days A2 and C3 over judged days 2 and 3.
+    assert_eq!(s.alerts_per_day, Some(1.0));
+    assert_eq!(
+        unscored,
+        Unscored {
+            scored_rows: 7,
+            before_warmup: 1,
+            no_host: 2,
+            no_day: 2,
+        }
     );
 }
 
@@ -498,4 +546,118 @@ fn backtest_counts_on_a_hand_made_file() {
     assert_eq!(rows[1]["true_positives"], 0);
     assert_eq!(rows[1]["false_positives"], 0);
     assert_eq!(rows[1]["precision"], serde_json::Value::Null);
+}
+
+#[test]
+fn rows_that_cannot_be_scored_are_reported_once() {
+    let files = hand_made();
+    let (data, labels) = (files.path("data.csv"), files.path("labels.csv"));
+    let mut text = std::fs::read_to_string(&data).unwrap();
+    // A non-numeric time, an empty host on a judged day, a second row on B1's day 3.
+    text.push_str(&format!(
+        "A,yesterday,100\n,{},5\nB1,{}.5,100\n",
+        day(3),
+        day(3)
+    ));
+    let files = Files::new(&[("more.csv", &text)]);
+    let more = files.path("more.csv");
+    let run = |data: &str| {
+        let args = [
+            data,
+            "--labels",
+            &labels,
+            "--format",
+            "json",
+            "baseline_days=2",
+            "minimum_data_samples=2",
+            "tz=UTC",
+            "--sweep",
+            "deviation_threshold=1,100",
+        ];
+        let (out, err) = cli(&args).unwrap();
+        (json_rows(&out), err)
+    };
+    let (plain, plain_err) = run(&data);
+    let (rows, err) = run(&more);
+    // The same 35 host-days are judged: the extra rows add none.
+    for (row, plain) in rows.iter().zip(&plain) {
+        for key in ["host_days", "positives", "negatives"] {
+            assert_eq!(row[key], plain[key], "{key}");
+        }
+    }
+    assert_eq!(rows[0]["host_days"], 35);
+    assert!(!plain_err.contains("WARN"), "{plain_err}");
+    // Each WARN once for the two option sets, then one INFO line.
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            "emailoutlier: WARN: 1 row has a non-numeric time (first: row 52: _time=\"yesterday\"); it is neither today's nor prior rows",
+            "emailoutlier: WARN: 2 rows are in no host-day and not scored: 1 with an empty dest_ip, 1 with a _time that is not a number of seconds in years 1 to 9998",
+        ],
+        "{err}"
+    );
+    assert_eq!(lines.len(), 3, "{err}");
+    // 54 rows: 16 on the two warm-up days (A, B1–B4, C, F, G), 36 scored in 35 host-days
+    // (B1's day 3 has two rows), 2 in none.
+    assert!(
+        lines[2].contains("rows scored 36 in 35 host-days, not scored 18 (16 before the judged days, 1 with an empty dest_ip, 1 without a day)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_baseline_days_sweep_judges_the_same_host_days() {
+    let files = hand_made();
+    let (data, labels) = (files.path("data.csv"), files.path("labels.csv"));
+    let args = [
+        data.as_str(),
+        "--labels",
+        &labels,
+        "--format",
+        "json",
+        "minimum_data_samples=1",
+        "tz=UTC",
+        "--sweep",
+        "baseline_days=1,2",
+    ];
+    let (out, err) = cli(&args).unwrap();
+    let rows = json_rows(&out);
+    // Both judge days 2–5 (first day 0 + the largest baseline_days, 2), G's day 1 in neither.
+    for row in &rows {
+        assert_eq!(
+            (&row["host_days"], &row["positives"]),
+            (&35.into(), &3.into())
+        );
+    }
+    assert!(
+        err.contains(
+            "(first day 2026-01-01 + 2 warm-up days, the largest baseline_days of the sweep)"
+        ),
+        "{err}"
+    );
+    // An explicit --warmup-days still rules.
+    let mut args = args.to_vec();
+    args.extend(["--warmup-days", "1"]);
+    let rows = json_rows(&cli(&args).unwrap().0);
+    for row in &rows {
+        assert_eq!(row["host_days"], 35 + 8);
+    }
+}
+
+#[test]
+fn a_warning_of_only_some_runs_names_them() {
+    let runs: Vec<(String, Options)> = ["", "x=1", "x=2"]
+        .iter()
+        .map(|t| (t.to_string(), Options::parse([MODE]).unwrap()))
+        .collect();
+    let warnings = [
+        vec!["all".to_owned(), "some".to_owned()],
+        vec!["all".to_owned()],
+        vec!["all".to_owned(), "some".to_owned()],
+    ];
+    assert_eq!(
+        distinct_warnings(&runs, &warnings),
+        ["all", "some (options: (defaults); x=2)"]
+    );
 }
