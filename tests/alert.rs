@@ -503,6 +503,15 @@ fn unwritable_spool_is_an_error_and_leaves_no_file() {
         lines[0].starts_with("ERROR cannot move the events into"),
         "{lines:?}"
     );
+    assert_eq!(home.files(), (vec![], vec![]));
+    // As README says: with nothing to write the spool is not touched, so its mode goes
+    // unnoticed (the action never probes it with a file splunkd would index).
+    let results = home.results(b"dest_ip,_time\n,1718928000\n");
+    let run = execute(
+        Some(home.path()),
+        payload(&results, defaults()).to_string().as_bytes(),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     std::fs::set_permissions(&spool, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(home.files(), (vec![], vec![]));
 }
