@@ -372,10 +372,12 @@ fn bad_inputs_end_in_error_nonzero_exit_and_no_spool_file() {
         ("results_file missing", Box::new(|h: &Home, r: &Path| { std::fs::remove_file(r).unwrap(); (Some(h.path().to_owned()), payload(r, defaults()).to_string().into_bytes()) }), "cannot open results_file"),
         ("results_file is a folder", Box::new(|h: &Home, r: &Path| { std::fs::remove_file(r).unwrap(); std::fs::create_dir(r).unwrap(); (Some(h.path().to_owned()), payload(r, defaults()).to_string().into_bytes()) }), "cannot read the results file"),
         ("not gzip", results_bytes(good_csv.to_vec()), "not a valid gzip file"),
-        ("truncated gzip", results_bytes(whole[..whole.len() - 5].to_vec()), "the gzip stream ends early (truncated file)"),
+        ("truncated gzip", results_bytes(whole[..whole.len() - 5].to_vec()), "the gzip data is damaged or truncated"),
         ("not csv: ragged", results_bytes(gzip(b"dest_ip,_time\n10.0.0.2,1,extra\n")), "not a CSV of search results: line 2: the row has 3 fields, but the header has 2"),
+        ("not csv: ends inside quotes", results_bytes(gzip(b"_time,dest_ip\n1,\"10.0.0.1\n2,3\n")), "not a CSV of search results: line 2: unterminated quoted field"),
+        ("not csv: ends inside quotes, no newline", results_bytes(gzip(b"dest_ip,_time\n10.0.0.2,\"1718928000")), "not a CSV of search results: line 2: unterminated quoted field"),
         ("not csv: binary", results_bytes(gzip(b"dest_ip\n\xff\xfe\n")), "field \"dest_ip\" is not valid UTF-8"),
-        ("truncated mid-file, events already in the temporary file", results_bytes(many_gz[..many_gz.len() * 4 / 5].to_vec()), "the gzip stream ends early (truncated file)"),
+        ("truncated mid-file, events already in the temporary file", results_bytes(many_gz[..many_gz.len() * 4 / 5].to_vec()), "the gzip data is damaged or truncated"),
         ("ragged row after 5,000 written events", results_bytes(gzip(late_ragged.as_bytes())), "line 5002: the row has 3 fields, but the header has 2"),
         ("no SPLUNK_HOME", Box::new(|_: &Home, r: &Path| (None, payload(r, defaults()).to_string().into_bytes())), "SPLUNK_HOME is not set"),
         ("spool missing", Box::new(|h: &Home, r: &Path| { std::fs::remove_dir(h.spool()).unwrap(); (Some(h.path().to_owned()), payload(r, defaults()).to_string().into_bytes()) }), "var/spool/splunk is not a folder"),
@@ -407,6 +409,74 @@ fn bad_inputs_end_in_error_nonzero_exit_and_no_spool_file() {
     }
 }
 
+/// A risk object that is empty or only white space is no risk object: no event, counted in
+/// the WARN line; otherwise the first value that is not blank, trimmed.
+#[test]
+fn blank_risk_objects_write_no_event() {
+    let home = Home::new();
+    let csv = "_time,dest_ip,__mv_dest_ip\n\
+               1718928000,,$$;$$\n\
+               1718928001,  ,\n\
+               1718928002,\u{3000}\t,\n\
+               1718928003,\" \n10.0.0.9\",$ $;$10.0.0.9$\n\
+               1718928004, 10.0.0.5 ,\n";
+    let results = home.results(csv.as_bytes());
+    let run = execute(
+        Some(home.path()),
+        payload(&results, defaults()).to_string().as_bytes(),
+    );
+    let lines = run.lines();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(lines[0], "WARN 3 of 5 rows have no value in \"dest_ip\" (risk_object_field) and wrote no risk event; the first is on line 2 of the results");
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "WARN 1 rows have several values in \"dest_ip\"; each of their risk events takes the first that is not blank"
+        )),
+        "{lines:?}"
+    );
+    let (spool, _) = home.files();
+    let stash = read_stash(&std::fs::read(home.spool().join(&spool[0])).unwrap()).unwrap();
+    let objects: Vec<&str> = stash
+        .events
+        .iter()
+        .map(|e| values(e, "risk_object")[0])
+        .collect();
+    assert_eq!(objects, ["10.0.0.9", "10.0.0.5"]);
+    assert_eq!(values(&stash.events[1], "dest_ip"), [" 10.0.0.5 "]);
+    assert_eq!(
+        values(&stash.events[1], "risk_event_id"),
+        [risk_event_id(SEARCH, "10.0.0.5", "1718928004").as_str()]
+    );
+}
+
+/// Two columns never write the same name: a row's own `orig_<name>` gives way to the column
+/// renamed to it (risk fields included), and names equal after normalisation get `_2`, `_3`.
+#[test]
+fn colliding_field_names_stay_apart() {
+    let home = Home::new();
+    let results = home.results(
+        b"dest_ip,_time,risk_score,orig_risk_score,x y,x_y,x.y\n10.0.0.2,1718928000,99,ORS,a,b,c\n",
+    );
+    let run = execute(
+        Some(home.path()),
+        payload(&results, defaults()).to_string().as_bytes(),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let (spool, _) = home.files();
+    let stash = read_stash(&std::fs::read(home.spool().join(&spool[0])).unwrap()).unwrap();
+    let event = &stash.events[0];
+    assert_eq!(values(event, "risk_score"), ["25"]);
+    assert_eq!(values(event, "orig_risk_score"), ["99"]);
+    assert_eq!(values(event, "x_y"), ["a"]);
+    assert_eq!(values(event, "x_y_2"), ["b"]);
+    assert_eq!(values(event, "x_y_3"), ["c"]);
+    let mut names: Vec<&str> = event.fields.iter().map(|(k, _)| k.as_str()).collect();
+    let all = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), all, "{:?}", event.fields);
+}
+
 #[test]
 fn unwritable_spool_is_an_error_and_leaves_no_file() {
     let home = Home::new();
@@ -433,6 +503,15 @@ fn unwritable_spool_is_an_error_and_leaves_no_file() {
         lines[0].starts_with("ERROR cannot move the events into"),
         "{lines:?}"
     );
+    assert_eq!(home.files(), (vec![], vec![]));
+    // As README says: with nothing to write the spool is not touched, so its mode goes
+    // unnoticed (the action never probes it with a file splunkd would index).
+    let results = home.results(b"dest_ip,_time\n,1718928000\n");
+    let run = execute(
+        Some(home.path()),
+        payload(&results, defaults()).to_string().as_bytes(),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
     std::fs::set_permissions(&spool, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(home.files(), (vec![], vec![]));
 }

@@ -12,7 +12,8 @@
 //! risk_message="…", orig_sid="…", risk_event_id="…", <row fields>`
 //!
 //! Names are normalised to what Splunk accepts as a field name ([`field_name`]); a row field
-//! named like one of the risk fields is renamed `orig_<name>`, as ES renames `search_name`.
+//! named like one of the risk fields is renamed `orig_<name>`, as ES renames `search_name`,
+//! and no two columns get the same name ([`EventBuilder::new`]).
 //! `risk_event_id` is the SHA-256 (hex) of search name, risk object and the row's `_time`
 //! joined by NUL bytes: the same detection of the same host and day always gets the same id,
 //! so `| dedup risk_event_id` removes repeats at search time.
@@ -123,6 +124,55 @@ pub fn column(name: &str) -> Column {
     }
 }
 
+/// Each column's name in the event (`None`: not written), every name unique.
+///
+/// As `result2stash`'s `orig_dropexp`: a column named like the `orig_<name>` another column
+/// is renamed to (`orig_host` beside `host`, `orig_risk_score` beside `risk_score`) gives way.
+/// Names that are still equal after [`field_name`] (`x y` and `x_y`) are kept apart: the
+/// first in header order keeps the name, each later one gets the first free of `_2`, `_3`, …
+/// appended, so every value is written and no two columns merge into one multivalue field.
+fn event_names(fields: &[String]) -> Vec<Option<String>> {
+    let columns: Vec<(Column, bool)> = fields.iter().map(|f| (column(f), renamed(f))).collect();
+    let targets: BTreeSet<String> = columns
+        .iter()
+        .filter_map(|(c, r)| match c {
+            Column::Keep(name) if *r => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    // `tag::x` is renamed `orig_tag::x` before normalisation; its raw target gives way too.
+    let raw_targets: BTreeSet<String> = fields
+        .iter()
+        .filter(|g| mapped(g))
+        .map(|g| format!("orig_{}", g.trim_start_matches('_')))
+        .collect();
+    let mut used: BTreeSet<String> = RISK_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+    fields
+        .iter()
+        .zip(columns)
+        .map(|(f, (c, was_renamed))| {
+            let Column::Keep(name) = c else { return None };
+            if !was_renamed && (targets.contains(f) || raw_targets.contains(f)) {
+                return None;
+            }
+            let mut unique = name.clone();
+            let mut n = 2u64;
+            while used.contains(&unique) {
+                unique = format!("{name}_{n}");
+                n += 1;
+            }
+            used.insert(unique.clone());
+            Some(unique)
+        })
+        .collect()
+}
+
+/// Whether [`column`] gives `name` an `orig_` name (event metadata, or a risk field's name).
+fn renamed(name: &str) -> bool {
+    column(name) != Column::Drop
+        && (mapped(name) || RISK_FIELDS.contains(&field_name(name).as_str()))
+}
+
 /// A `risk_message` template: `$field$` is replaced by the row's value of `field` (values of
 /// a multivalue field joined by `,`), `$$` is a `$`, and a `$` without a closing `$` stays as
 /// it is.
@@ -208,7 +258,8 @@ pub struct Event {
 /// Why a row wrote no event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Skip {
-    /// The risk object field is empty in this row.
+    /// The risk object field has no value in this row: it is empty, or each of its values is
+    /// only white space.
     NoRiskObject,
 }
 
@@ -217,7 +268,7 @@ pub enum Skip {
 pub struct Notes {
     /// Rows whose `_time` is missing or not epoch seconds (the run time was used).
     pub rows_without_time: u64,
-    /// Rows whose risk object field had several values (the first was used).
+    /// Rows whose risk object field had several values (the first non-blank was used).
     pub multivalue_objects: u64,
 }
 
@@ -239,24 +290,13 @@ pub struct EventBuilder {
 
 impl EventBuilder {
     /// A builder for results with these value `fields`.
+    ///
+    /// Each column's name in the event follows [`column`]; a row's own `orig_<name>` gives way
+    /// to a column renamed to it, and names equal after normalisation get `_2`, `_3`, … in
+    /// header order, so that every value is written under a name of its own.
     pub fn new(params: RiskParams, search_name: &str, sid: &str, fields: &[String]) -> Self {
         let position = |name: &str| fields.iter().position(|f| f == name);
-        // As `result2stash`'s `orig_dropexp`: `orig_x` is dropped when `x` is renamed to it.
-        let shadowed = |f: &str| {
-            f.strip_prefix("orig_").is_some_and(|base| {
-                fields
-                    .iter()
-                    .any(|g| g.trim_start_matches('_') == base && mapped(g))
-            })
-        };
-        let names = fields
-            .iter()
-            .map(|f| match column(f) {
-                Column::Keep(_) if shadowed(f) => None,
-                Column::Keep(name) => Some(name),
-                Column::Drop => None,
-            })
-            .collect();
+        let names = event_names(fields);
         let mut unknown = BTreeSet::new();
         let token_fields = params
             .risk_message
@@ -298,6 +338,11 @@ impl EventBuilder {
     /// Builds the event of `row` into `event` (reusing its buffers); `now` is the run time
     /// in epoch seconds, used when the row has no valid `_time`.
     ///
+    /// The risk object is the first value of the risk object field that is not empty once
+    /// white space (Unicode `White_Space`, which includes ASCII's) is trimmed from both ends,
+    /// written trimmed, so ` 10.0.0.1` and `10.0.0.1` are one risk object in `stats … by
+    /// risk_object`. The row's own field keeps its value as it is.
+    ///
     /// # Errors
     ///
     /// [`Skip`] when the row writes no event.
@@ -309,13 +354,16 @@ impl EventBuilder {
         event: &mut Event,
     ) -> Result<(), Skip> {
         let objects = self.risk_object.map(|i| row.values(i)).unwrap_or_default();
-        let Some(object) = objects.first() else {
+        let Some(object) = objects.iter().find_map(|v| {
+            let value = text(v);
+            let trimmed = value.trim();
+            (!trimmed.is_empty()).then(|| trimmed.to_owned())
+        }) else {
             return Err(Skip::NoRiskObject);
         };
         if objects.len() > 1 {
             notes.multivalue_objects += 1;
         }
-        let object = text(object);
         let time = self.time.map(|i| row.get(i)).and_then(epoch_text);
         event.time.clear();
         match time {
@@ -473,6 +521,44 @@ mod tests {
                 Some("orig_other"),
                 None,
                 Some("orig_time")
+            ]
+        );
+    }
+
+    #[test]
+    fn event_names_are_unique_and_renamed_risk_fields_shadow_orig_ones() {
+        let fields: Vec<String> = [
+            "risk_score",
+            "orig_risk_score",
+            "x y",
+            "x_y",
+            "x.y",
+            "x_y_2",
+            "tag::eventtype",
+            "orig_tag::eventtype",
+            "risk object",
+            "orig_risk_object",
+            "_serial",
+        ]
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+        let names = event_names(&fields);
+        let names: Vec<Option<&str>> = names.iter().map(Option::as_deref).collect();
+        assert_eq!(
+            names,
+            [
+                Some("orig_risk_score"),
+                None,
+                Some("x_y"),
+                Some("x_y_2"),
+                Some("x_y_3"),
+                Some("x_y_2_2"),
+                Some("orig_tag__eventtype"),
+                None,
+                Some("orig_risk_object"),
+                None,
+                None,
             ]
         );
     }

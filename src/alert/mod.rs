@@ -403,7 +403,7 @@ fn report(s: &Summary) -> Vec<String> {
     }
     if s.notes.multivalue_objects > 0 {
         lines.push(format!(
-            "WARN {} rows have several values in \"{}\"; each of their risk events takes the first as risk_object",
+            "WARN {} rows have several values in \"{}\"; each of their risk events takes the first that is not blank as risk_object",
             s.notes.multivalue_objects, s.field
         ));
     }

@@ -48,7 +48,7 @@ pub enum ResultsError {
     /// Reading or decompressing failed (not gzip, truncated, unreadable).
     #[error("{what}: {source}")]
     Io {
-        /// What was being read, e.g. "the gzip stream ends before its end (truncated file)".
+        /// What was being read, e.g. "the gzip data is damaged or truncated".
         what: String,
         /// The underlying error.
         #[source]
@@ -80,6 +80,68 @@ pub struct ResultsReader<R: Read> {
     index: Vec<(usize, Option<usize>)>,
     /// Line where the next record starts.
     line: u64,
+    /// Whether the bytes read so far end inside a quoted field.
+    quotes: QuoteState,
+}
+
+/// Follows the quoting of the raw CSV bytes beside `csv_core`, whose reader keeps its state
+/// private: at the end of the input a record that csv_core completes may still be inside an
+/// open quote (`1,"10.0.0.1\n2,3\n`), which must be an error, not a value.
+///
+/// The rules are csv_core's: a `"` opens a quoted field only as the first byte of a field;
+/// inside, `""` is a quote and `"` followed by anything else closes the field (the rest of the
+/// field is taken literally); elsewhere a `"` is an ordinary byte.
+#[derive(Debug, Clone, Copy, Default)]
+struct QuoteState {
+    /// The next byte starts a field (start of input, after `,`, `\r` or `\n`).
+    not_field_start: bool,
+    /// Inside a quoted field.
+    quoted: bool,
+    /// Inside a quoted field, the previous byte was a `"` (an escape or the closing quote).
+    quote_seen: bool,
+    /// Lines started so far (1-based line of the current byte).
+    line: u64,
+    /// Line where the open quoted field began.
+    open_line: u64,
+}
+
+impl QuoteState {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.quoted {
+                if self.quote_seen {
+                    self.quote_seen = false;
+                    if b == b'"' {
+                        // `""`: a quote inside the field.
+                        continue;
+                    }
+                    self.quoted = false;
+                    self.unquoted(b);
+                } else if b == b'"' {
+                    self.quote_seen = true;
+                }
+            } else {
+                self.unquoted(b);
+            }
+            if b == b'\n' {
+                self.line += 1;
+            }
+        }
+    }
+
+    fn unquoted(&mut self, b: u8) {
+        if b == b'"' && !self.not_field_start {
+            self.quoted = true;
+            self.open_line = self.line;
+        }
+        self.not_field_start = !matches!(b, b',' | b'\r' | b'\n');
+    }
+
+    /// The line where a quoted field opened and was never closed, if the bytes so far end
+    /// inside one.
+    fn unterminated(&self) -> Option<u64> {
+        (self.quoted && !self.quote_seen).then_some(self.open_line)
+    }
 }
 
 impl<R: Read> ResultsReader<R> {
@@ -103,6 +165,10 @@ impl<R: Read> ResultsReader<R> {
             fields: Vec::new(),
             index: Vec::new(),
             line: 1,
+            quotes: QuoteState {
+                line: 1,
+                ..QuoteState::default()
+            },
         };
         if !reader.read_record()? {
             return Ok(reader);
@@ -190,7 +256,9 @@ impl<R: Read> ResultsReader<R> {
             };
             let output = self.cells.get_mut(out..).unwrap_or_default();
             let ends_out = ends_buffer(&mut self.ends, ends);
+            let at_end = input.is_empty();
             let (result, nin, nout, nend) = self.core.read_record(input, output, ends_out);
+            self.quotes.feed(input.get(..nin).unwrap_or_default());
             self.input.consume(nin);
             out += nout;
             ends += nend;
@@ -217,6 +285,12 @@ impl<R: Read> ResultsReader<R> {
                     self.ends.resize(len, 0);
                 }
                 ReadRecordResult::Record => {
+                    if let Some(open) = self.quotes.unterminated().filter(|_| at_end) {
+                        return Err(self.not_csv(
+                            open,
+                            "unterminated quoted field: the file ends inside the quotes opened on this line".to_owned(),
+                        ));
+                    }
                     self.line = self.core.line();
                     self.ends.truncate(ends);
                     return Ok(true);
@@ -261,7 +335,7 @@ fn ends_buffer(ends: &mut Vec<usize>, used: usize) -> &mut [usize] {
 /// Names what failed while decompressing, for the user.
 fn gzip_error(source: std::io::Error) -> ResultsError {
     let what = match source.kind() {
-        ErrorKind::UnexpectedEof => "the gzip stream ends early (truncated file)",
+        ErrorKind::UnexpectedEof => "the gzip data is damaged or truncated",
         ErrorKind::InvalidInput | ErrorKind::InvalidData => "not a valid gzip file",
         _ => "cannot read the results file",
     };
@@ -387,7 +461,8 @@ mod tests {
         assert!(text(read_all(b"dest_ip\n1\n")).starts_with("not a valid gzip file"));
         let whole = gzip(b"a,b\n1,2\n3,4\n");
         assert!(
-            text(read_all(&whole[..whole.len() - 6])).starts_with("the gzip stream ends early"),
+            text(read_all(&whole[..whole.len() - 6]))
+                .starts_with("the gzip data is damaged or truncated"),
             "{}",
             text(read_all(&whole[..whole.len() - 6]))
         );
@@ -416,6 +491,47 @@ mod tests {
         for (csv, want) in cases {
             assert_eq!(text(read_all(&gzip(csv))), *want);
         }
+    }
+
+    #[test]
+    fn a_file_ending_inside_quotes_is_an_error() {
+        let unterminated = |line: u64| {
+            format!("not a CSV of search results: line {line}: unterminated quoted field: the file ends inside the quotes opened on this line")
+        };
+        for (csv, line) in [
+            (&b"_time,dest_ip\n1,\"10.0.0.1\n2,3\n"[..], 2),
+            (b"_time,dest_ip\n1,\"10.0.0.1", 2),
+            (b"_time,dest_ip\n1,\"10.0.0.1\"\"", 2),
+            (b"_time,dest_ip\n1,2\n\"", 3),
+            (b"a,\"b", 1),
+            (b"a\r\nx\r\n\"y\r\n", 3),
+        ] {
+            let got = read_all(&gzip(csv)).map(|_| ()).unwrap_err().to_string();
+            assert_eq!(got, unterminated(line), "{}", csv.escape_ascii());
+        }
+        let one = |v: &str| vec![vec!["1".to_owned()], vec![v.to_owned()]];
+        for (csv, value) in [
+            (&b"_time,dest_ip\n1,\"10.0.0.1\"\n"[..], "10.0.0.1"),
+            (b"_time,dest_ip\n1,\"10.0.0.1\"", "10.0.0.1"),
+            (b"_time,dest_ip\n1,\"a\"\"\"", "a\""),
+            (b"_time,dest_ip\n1,\"a\nb\"\r\n", "a\nb"),
+            (b"_time,dest_ip\n1,a\"b", "a\"b"),
+            (b"_time,dest_ip\n1,\"a\"b\n", "ab"),
+        ] {
+            let (_, rows) = read_all(&gzip(csv)).unwrap();
+            assert_eq!(rows, [one(value)], "{}", csv.escape_ascii());
+        }
+    }
+
+    #[test]
+    fn gzip_with_trailing_garbage_is_damaged() {
+        let mut bytes = gzip(b"a\n1\n");
+        bytes.extend_from_slice(b"junk");
+        let got = read_all(&bytes).unwrap_err().to_string();
+        assert!(
+            got.starts_with("the gzip data is damaged or truncated: "),
+            "{got}"
+        );
     }
 
     #[test]

@@ -63,6 +63,11 @@ pub struct Spool {
 impl Spool {
     /// Checks `$SPLUNK_HOME/var/spool/splunk` and creates the temporary folder if needed.
     ///
+    /// It does not check that the folders are writable: that shows when the temporary file is
+    /// created ([`Spool::create`]) or renamed in ([`PendingFile::commit`]), so only in a run
+    /// with events to write. A probe file in the spool would be indexed by splunkd, and mode
+    /// bits do not answer the question (root, ACLs, read-only mounts).
+    ///
     /// # Errors
     ///
     /// [`SpoolError`] when a folder is missing, cannot be created, or the two are on
