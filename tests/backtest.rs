@@ -214,6 +214,47 @@ fn cli_prints_the_protocol_rows() {
 }
 
 #[test]
+fn cli_daytype_backtest_is_the_same_whatever_now() {
+    // One host, New York midnights from 2024-06-01 for 60 days, weekends at 10× weekdays;
+    // `now` inside the data, then a year and a half after it: every row is judged as of its
+    // own day, so the rows and the counts are the same.
+    let tz = jiff::tz::TimeZone::get("America/New_York").unwrap();
+    let first = jiff::civil::Date::new(2024, 6, 1).unwrap();
+    let mut csv = "dest_ip,_time,bytes_out\n".to_owned();
+    for i in 0..60 {
+        let date = first + jiff::Span::new().days(i);
+        let start = date.to_zoned_datetime(tz.clone()).unwrap().start_of_day();
+        let weekend = date.weekday().to_monday_zero_offset() >= 5;
+        let bytes = if weekend { 10_000_000 } else { 1_000_000 } + 1000 * i;
+        let time = start.unwrap().timestamp().as_second();
+        csv.push_str(&format!("10.0.0.1,{time},{bytes}\n"));
+    }
+    let detect = |now: &str| {
+        let (stdout, stderr, status) = run_raw(
+            &[
+                "detect",
+                "-",
+                "mode=backtest",
+                "method=predictive",
+                "baseline=daytype",
+                "min_bytes=0",
+                "tz=America/New_York",
+                now,
+            ],
+            csv.as_bytes(),
+        );
+        let stderr = String::from_utf8(stderr).unwrap();
+        assert!(status.success(), "{stderr}");
+        let counts = stderr.split_once("; ").unwrap().0.to_owned();
+        (String::from_utf8(stdout).unwrap(), counts)
+    };
+    let (rows, counts) = detect("now=1722470400");
+    assert_eq!(rows.lines().count(), 61);
+    assert_eq!(detect("now=1771200000"), (rows, counts.clone()));
+    assert!(counts.ends_with("days judged 60, alerts 1, alerts per day min/median/max 0/0/1"));
+}
+
+#[test]
 fn the_samples_last_day_equals_annotate_mode() {
     // examples/sample.csv holds 30 days, so the last day's 30-day window is the whole file:
     // its rows must carry annotate mode's verdicts and counts (averages up to the last bits:

@@ -17,6 +17,8 @@
 //!    days before `lo(i)`).
 //! 3. Per host: the host's rows sorted by day; one [`SlidingWindow`] over them holds the rows
 //!    of days `[lo(i), i)`; `num_data_samples` is the count of rows of days `[lo(i), i]`.
+//! 4. Each day's weekday (`baseline=daytype`): the calendar's, of the day's start, so a row's
+//!    day type is its own local date's whatever the search's `now`.
 //!
 //! Memory: the engine's stored rows (as `mode=annotate`) plus, per row, a 24-byte
 //! `RowBaseline` and a 4-byte index for the per-host sort; per day, one window summary.
@@ -24,13 +26,15 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::calendar::weekday_at;
 use super::engine::StoredRow;
 use super::seed::Stats;
 use super::window::{Merge, Moments, SlidingWindow};
 
 /// Local calendar days of the search's time zone, as `mode=backtest` needs them. The caller
-/// implements it from its zone (the Splunk command and the CLI from `SearchZone`).
-pub trait LocalCalendar: fmt::Debug + Send {
+/// implements it from its zone (the Splunk command and the CLI from `SearchZone`). `Sync`, so
+/// that the engine and `baseline=daytype`'s weekdays share one.
+pub trait LocalCalendar: fmt::Debug + Send + Sync {
     /// The first instant (epoch seconds) of the local day containing `t`; `None` when `t` is
     /// outside the calendar's range.
     fn start_of_day(&self, t: i64) -> Option<i64>;
@@ -181,6 +185,8 @@ pub(crate) struct Backtest {
     out_of_range: u64,
     /// For each day, the first day of its window.
     lo: Vec<u32>,
+    /// For each day, whether its local date is a Saturday or a Sunday (`baseline=daytype`).
+    weekend: Vec<bool>,
 }
 
 /// Day intervals already asked of the calendar: start → (end, day number).
@@ -285,11 +291,16 @@ impl Backtest {
         let lo = window_starts(&starts, calendar, baseline_days);
         let days = global_windows(rows, &baselines, &lo, starts.len());
         host_windows(rows, &mut baselines, &lo, hosts);
+        let weekend = starts
+            .iter()
+            .map(|&start| weekday_at(calendar, start) >= 5)
+            .collect();
         Backtest {
             days,
             rows: baselines,
             out_of_range,
             lo,
+            weekend,
         }
     }
 
@@ -325,6 +336,11 @@ impl Backtest {
     /// The first day of day `day`'s window (days numbered in time order).
     pub(crate) fn window_start(&self, day: usize) -> usize {
         self.lo.get(day).map_or(0, |&lo| lo as usize)
+    }
+
+    /// Whether day `day`'s local date is a Saturday or a Sunday.
+    pub(crate) fn is_weekend(&self, day: usize) -> bool {
+        self.weekend.get(day).copied().unwrap_or(false)
     }
 
     /// How many days have rows (each is judged).

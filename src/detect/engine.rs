@@ -43,9 +43,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::sync::Arc;
+
 pub use super::backtest::BacktestSummary;
 use super::backtest::{Backtest, LocalCalendar, UtcCalendar};
-use super::calendar::Calendar;
+use super::calendar::{weekday_at, Calendar};
 use super::keys::Keys;
 use super::method::{Day, FieldTexts, Layout, Method, Row};
 use super::number::parse_number;
@@ -309,14 +311,14 @@ impl Engine {
     /// `baseline=daytype` tells apart (default: UTC).
     #[must_use]
     pub fn with_calendar(mut self, calendar: Box<dyn LocalCalendar>) -> Engine {
+        let calendar: Arc<dyn LocalCalendar> = Arc::from(calendar);
         if let Inner::PredictiveDaytype(core) = &mut self.inner {
             let today = core.day_start_secs;
-            let weekday = calendar
-                .weekday(today)
-                .unwrap_or_else(|| Calendar::utc(today).weekday(f64::NAN));
+            let weekday = weekday_at(&*calendar, today);
             let days = Calendar::new(today, weekday, |start| {
                 calendar.start_of_day(start.checked_sub(1)?)
-            });
+            })
+            .with_zone(Arc::clone(&calendar));
             core.method.set_calendar(days);
         }
         dispatch!(&mut self.inner, core => core.calendar = calendar);
@@ -373,7 +375,7 @@ struct Core<M: Method> {
     day_start: f64,
     day_start_secs: i64,
     baseline_days: u32,
-    calendar: Box<dyn LocalCalendar>,
+    calendar: Arc<dyn LocalCalendar>,
     mode: Mode,
     value_name: String,
     by_name: String,
@@ -399,7 +401,7 @@ impl<M: Method> Core<M> {
             day_start,
             day_start_secs,
             baseline_days: options.baseline_days,
-            calendar: Box::new(UtcCalendar),
+            calendar: Arc::new(UtcCalendar),
             mode: options.mode,
             value_name: options.value.clone(),
             by_name: options.by.clone(),

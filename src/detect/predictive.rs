@@ -291,15 +291,11 @@ impl<const T: usize> Predictive<T> {
     }
 
     /// One stored row as a window summary: its `y` in its day type's part, or nothing.
-    fn summary_of(&self, row: Option<&StoredRow>) -> WindowParts<T> {
+    fn summary_of(row: Option<&StoredRow>, weekend: bool) -> WindowParts<T> {
         let mut parts = WindowParts::<T>::default();
-        if let Some((x, time)) = row.and_then(|r| Some((r.value?, r.time()?))) {
+        if let Some(x) = row.and_then(|r| r.value) {
             let y = log_bytes(x);
-            let part = if T == 1 {
-                0
-            } else {
-                usize::from(self.calendar.is_weekend(time))
-            };
+            let part = if T == 1 { 0 } else { usize::from(weekend) };
             if let Some(part) = parts.0.get_mut(part) {
                 part.moments = Moments::of(y);
                 part.top[0] = y;
@@ -308,20 +304,15 @@ impl<const T: usize> Predictive<T> {
         parts
     }
 
-    /// The bound of a row at `time` from its window: its own type's, or all when too few.
-    fn window_fit(&mut self, window: &WindowParts<T>, time: Option<f64>) -> Option<Fit> {
+    /// The bound of a row of a weekend day or not from its window: its own type's, or all
+    /// when too few.
+    fn window_fit(&mut self, window: &WindowParts<T>, weekend: bool) -> Option<Fit> {
         let all = window
             .0
             .iter()
             .fold(WindowPart::default(), |all, part| all.merge(part));
-        let chosen = match (T, time) {
-            (2, Some(time)) => {
-                let same = window.0.get(usize::from(self.calendar.is_weekend(time)));
-                match same {
-                    Some(same) if same.moments.count() >= self.minimum_same_type => *same,
-                    _ => all,
-                }
-            }
+        let chosen = match window.0.get(usize::from(weekend)) {
+            Some(same) if T == 2 && same.moments.count() >= self.minimum_same_type => *same,
             _ => all,
         };
         let (shift, logs) = chosen.logs()?;
@@ -508,7 +499,8 @@ impl<const T: usize> Method for Predictive<T> {
             while let Some(&(_, today, _)) = group.get(start) {
                 let end = start + group[start..].partition_point(|g| g.1 == today);
                 while pushed < start {
-                    window.push(self.summary_of(rows.get(group[pushed].2)));
+                    let (_, day, i) = group[pushed];
+                    window.push(Self::summary_of(rows.get(i), backtest.is_weekend(day)));
                     pushed += 1;
                 }
                 let first_day = backtest.window_start(today);
@@ -517,10 +509,10 @@ impl<const T: usize> Method for Predictive<T> {
                     popped += 1;
                 }
                 let summary = window.summary();
+                let weekend = backtest.is_weekend(today);
                 for &(_, _, i) in &group[start..end] {
-                    let time = rows.get(i).and_then(StoredRow::time);
                     if let Some(fit) = fits.get_mut(i) {
-                        *fit = self.window_fit(&summary, time);
+                        *fit = self.window_fit(&summary, weekend);
                     }
                 }
                 start = end;

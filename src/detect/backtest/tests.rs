@@ -321,6 +321,113 @@ fn other_modes_are_unchanged_by_the_calendar() {
     assert_eq!(with.rows, without.rows);
 }
 
+/// `(date, is a weekend)` of the `days` local dates from `first`.
+fn dates(first: Date, days: i64) -> Vec<(Date, bool)> {
+    (0..days)
+        .map(|i| {
+            let date = first + jiff::Span::new().days(i);
+            (date, date.weekday().to_monday_zero_offset() >= 5)
+        })
+        .collect()
+}
+
+#[test]
+fn daytype_backtest_does_not_depend_on_now() {
+    // One host, New York midnights from Saturday 2024-06-01 for 450 days (more than the
+    // weekday table's 400, across four DST changes), weekends at 10× the weekdays. Each row
+    // is judged at the end of its own day, so the search's `now` (before, inside and long
+    // after the data) changes nothing.
+    let ny = "America/New_York";
+    let zone = SearchZone::iana(ny).unwrap();
+    let text: Vec<String> = dates(Date::new(2024, 6, 1).unwrap(), 450)
+        .iter()
+        .enumerate()
+        .map(|(i, &(date, weekend))| {
+            let bytes = if weekend { 10_000_000 } else { 1_000_000 } + 1000 * (i % 7);
+            format!("h|{}|{bytes}", start_of(ny, date))
+        })
+        .collect();
+    let text = rows(&text.iter().map(String::as_str).collect::<Vec<_>>());
+    let options = Options::parse([
+        "mode=backtest",
+        "method=predictive",
+        "baseline=daytype",
+        "min_bytes=0",
+    ])
+    .unwrap();
+    let nows = [(2024, 8, 1), (2026, 2, 15), (2020, 1, 1), (2025, 3, 9)];
+    let runs: Vec<(Table, Summary)> = nows
+        .iter()
+        .map(|&(y, m, d)| {
+            let today = start_of(ny, Date::new(y, m, d).unwrap());
+            run(&options, today, Some(&zone), &text)
+        })
+        .collect();
+    for (k, (table, summary)) in runs.iter().enumerate().skip(1) {
+        assert_eq!(table.rows.len(), runs[0].0.rows.len());
+        for (i, (row, first)) in table.rows.iter().zip(&runs[0].0.rows).enumerate() {
+            assert_eq!(row, first, "row {i} with now {:?}", nows[k]);
+        }
+        assert_eq!(summary.backtest, runs[0].1.backtest);
+    }
+    // Once the weekends have enough prior weekends, no row is an outlier: each is judged
+    // against its own day type.
+    let outliers: Vec<usize> = (runs[0].0.rows.iter().enumerate())
+        .filter(|(_, r)| r.last().map(String::as_str) == Some("1"))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(outliers.iter().all(|&i| i < 14), "{outliers:?}");
+}
+
+#[test]
+fn daytype_weekdays_of_rows_after_today_and_long_before() {
+    // Today is Thursday 2026-01-01 in New York. Prior weekdays y = 20, weekends y = 16 over
+    // the last three weeks, and Saturdays of summer 2024 (EDT, more than 400 days back) at
+    // y = 16; today's row and one of Saturday 2026-01-03 (after today, still a row of
+    // "today" for the rule) are judged against their own day type.
+    let ny = "America/New_York";
+    let zone = SearchZone::iana(ny).unwrap();
+    let bytes = |y: f64| format!("{:?}", y.exp_m1());
+    let mut text = Vec::new();
+    let (mut weekdays, mut weekends) = (Vec::new(), Vec::new());
+    let recent = dates(Date::new(2025, 12, 11).unwrap(), 21);
+    let summer = dates(Date::new(2024, 6, 1).unwrap(), 92);
+    for (i, &(date, weekend)) in recent.iter().chain(&summer).enumerate() {
+        if date.year() == 2024 && date.weekday() != jiff::civil::Weekday::Saturday {
+            continue;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let y = if weekend { 16.0 } else { 20.0 } + 0.1 * (i % 3) as f64;
+        if weekend {
+            &mut weekends
+        } else {
+            &mut weekdays
+        }
+        .push(y);
+        text.push(format!("h|{}|{}", start_of(ny, date), bytes(y)));
+    }
+    let thursday = start_of(ny, Date::new(2026, 1, 1).unwrap());
+    let saturday = start_of(ny, Date::new(2026, 1, 3).unwrap());
+    text.push(format!("h|{}|{}", thursday + 3600, bytes(20.5)));
+    text.push(format!("h|{saturday}|{}", bytes(16.5)));
+    let text = rows(&text.iter().map(String::as_str).collect::<Vec<_>>());
+    let options = Options::parse(["mode=annotate", "method=predictive", "baseline=daytype"]);
+    let (table, _) = run(&options.unwrap(), thursday, Some(&zone), &text);
+    #[allow(clippy::cast_precision_loss)]
+    let mean = |ys: &[f64]| ys.iter().sum::<f64>() / ys.len() as f64;
+    let typical = |time: i64| {
+        let row = table
+            .rows
+            .iter()
+            .find(|r| r[1] == time.to_string())
+            .unwrap();
+        row[3].parse::<f64>().unwrap().ln_1p()
+    };
+    // (typical is printed in whole bytes: ln of it is within 1e-6 of the mean)
+    assert!((typical(thursday + 3600) - mean(&weekdays)).abs() < 1e-6);
+    assert!((typical(saturday) - mean(&weekends)).abs() < 1e-6);
+}
+
 #[test]
 fn no_rows_and_fields_changed() {
     let (table, summary) = backtest(&[], None, &[]);
