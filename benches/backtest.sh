@@ -10,12 +10,7 @@
 #   bash benches/backtest.sh            (input in <cargo target dir>/e2e, or $E2E_DIR, reused)
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$repo"
-cargo build --release --quiet
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-binary="$target_dir/release/emailoutlier"
+source "$(dirname "${BASH_SOURCE[0]}")/release_binary.sh"
 scratch=${E2E_DIR:-$target_dir/e2e}
 now=1767268800
 mkdir -p "$scratch"

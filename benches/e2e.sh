@@ -41,12 +41,7 @@ all) sizes="S L" ;;
     ;;
 esac
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$repo"
-cargo build --release --quiet
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-binary="$target_dir/release/emailoutlier"
+source "$(dirname "${BASH_SOURCE[0]}")/release_binary.sh"
 scratch=${E2E_DIR:-$target_dir/e2e}
 runs=${E2E_RUNS:-3}
 extra=${E2E_ARGS:-}

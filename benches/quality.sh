@@ -40,12 +40,7 @@ SEED=7
 NOW=1767268800
 GENERATE="sample --hard --hosts $HOSTS --days $DAYS --seed $SEED --now $NOW"
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$repo"
-cargo build --release --quiet
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-binary="$target_dir/release/emailoutlier"
+source "$(dirname "${BASH_SOURCE[0]}")/release_binary.sh"
 if [[ -n "${QUALITY_DIR:-}" ]]; then
     scratch=$QUALITY_DIR
     mkdir -p "$scratch"
