@@ -47,14 +47,9 @@ measure cli-backtest /dev/null "$scratch/L.bt.cli.out" "$binary" detect "$csv" "
 measure cli-annotate /dev/null /dev/null "$binary" detect "$csv" "now=$now" tz=UTC mode=annotate
 python3 - "$scratch/L.bt.protocol.out" "$scratch/L.bt.cli.out" <<'PY'
 import sys
-data = open(sys.argv[1], "rb").read()
-pos, body = 0, b""
-while pos < len(data):
-    newline = data.index(b"\n", pos)
-    _, meta_len, body_len = data[pos:newline].decode().split(",")
-    start = newline + 1 + int(meta_len)
-    body = data[start:start + int(body_len)]
-    pos = start + int(body_len)
+sys.path.insert(0, "benches")
+from encode_chunks import final_body
+body = final_body(sys.argv[1])
 cli = open(sys.argv[2], "rb").read()
 lines = cli.split(b"\n")[1:-1]
 alerts = sum(1 for line in lines if line.endswith(b",1"))

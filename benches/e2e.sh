@@ -72,6 +72,9 @@ done
 python3 - "$binary" "$scratch" "$runs" "$now" "$extra" "$suffix" $sizes <<'PYTHON'
 import os, subprocess, sys, time
 
+sys.path.insert(0, "benches")
+from encode_chunks import final_body
+
 binary, scratch, runs, now = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 extra, suffix, sizes = sys.argv[5].split(), sys.argv[6], sys.argv[7:]
 
@@ -107,18 +110,6 @@ def best(argv, stdin_path, stdout_path, stderr_path):
     results = [measure(argv, stdin_path, stdout_path, stderr_path) for _ in range(runs)]
     return tuple(f(r[i] for r in results) for i, f in enumerate((min, min, max)))
 
-
-def final_body(path):
-    """The body of the last chunk of a protocol reply stream."""
-    data = open(path, "rb").read()
-    pos, body = 0, b""
-    while pos < len(data):
-        newline = data.index(b"\n", pos)
-        _, meta_len, body_len = data[pos:newline].decode().split(",")
-        start = newline + 1 + int(meta_len)
-        body = data[start:start + int(body_len)]
-        pos = start + int(body_len)
-    return body
 
 
 rows_out, walls, ok = [], {}, True

@@ -10,6 +10,7 @@ row repeated, then a final `"finished":true` execute chunk holding only the head
 
 The input must have one row per line (no quoted newlines), as `emailoutlier sample` writes.
 Standard library only; the output depends only on the input and the arguments.
+`final_body(path)` reads back the last body of a command's reply stream (e2e.sh, backtest.sh).
 """
 
 import argparse
@@ -20,6 +21,19 @@ import sys
 def chunk(metadata: dict, body: bytes) -> bytes:
     meta = json.dumps(metadata, separators=(",", ":")).encode()
     return b"chunked 1.0,%d,%d\n" % (len(meta), len(body)) + meta + body
+
+
+def final_body(path):
+    """The body of the last chunk of a protocol reply stream."""
+    data = open(path, "rb").read()
+    pos, body = 0, b""
+    while pos < len(data):
+        newline = data.index(b"\n", pos)
+        _, meta_len, body_len = data[pos:newline].decode().split(",")
+        start = newline + 1 + int(meta_len)
+        body = data[start:start + int(body_len)]
+        pos = start + int(body_len)
+    return body
 
 
 def main() -> int:

@@ -6,17 +6,8 @@
 //! The dataset is `tests/session.rs`'s: 3 hosts, days 2025-06-11 .. 2025-06-15 (UTC), with
 //! 10.0.0.1's spike of 2000000 on the 15th.
 
+use crate::session::{CHUNKS, HEADER};
 use crate::util::{dispatch_dir, execute, getinfo, getinfo_in, path_text, run, run_raw};
-
-const HEADER: &str = "dest_ip,_time,bytes_out,__mv_dest_ip,__mv__time,__mv_bytes_out\n";
-const CHUNKS: [&str; 3] = [
-    "10.0.0.1,1749600000,100,,,\n10.0.0.1,1749686400,110,,,\n\
-     10.0.0.2,1749600000,5000,,,\n10.0.0.2,1749686400,5200,,,\n",
-    "10.0.0.1,1749772800,90,,,\n10.0.0.1,1749859200,100,,,\n\
-     10.0.0.2,1749772800,4800,,,\n10.0.0.3,1749859200,70,,,\n",
-    "10.0.0.2,1749859200,5000,,,\n10.0.0.1,1749949200,2000000,,,\n\
-     10.0.0.2,1749952800,5100,,,\n10.0.0.3,1749945660,75,,,\n",
-];
 
 const ANNOTATE_HEADER: &str = "dest_ip,_time,bytes_out,avg_bytes_out,stdev_bytes_out,\
     num_data_samples,per_source_avg_bytes_out,per_source_stdev_bytes_out,\

@@ -223,18 +223,26 @@ fn csv_rows(body: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-#[test]
-fn installed_package_runs_the_detection_through_splunkds_lookup() {
+/// Unpacks `dist/emailoutlier-<version>.tgz` under `root`; `None` (with a note) when it
+/// has not been built.
+fn install_package(root: &Path) -> Option<PathBuf> {
     let tgz = tarball();
     if !tgz.is_file() {
         eprintln!(
             "note: {} is absent (build it with `cargo xtask package`); install test skipped",
             tgz.display()
         );
-        return;
+        return None;
     }
+    Some(install(&tgz, root))
+}
+
+#[test]
+fn installed_package_runs_the_detection_through_splunkds_lookup() {
     let root = tempfile::tempdir().unwrap();
-    let app = install(&tgz, root.path());
+    let Some(app) = install_package(root.path()) else {
+        return;
+    };
     let exe = resolve_executable(&app, APP).expect("commands.conf names a packaged file");
     assert_eq!(exe, app.join("linux_x86_64/bin/emailoutlier"));
     let exe_mode = std::fs::metadata(&exe).unwrap().permissions().mode();
@@ -294,16 +302,10 @@ fn installed_package_runs_the_detection_through_splunkds_lookup() {
 
 #[test]
 fn installed_package_runs_the_alert_action_through_splunkds_lookup() {
-    let tgz = tarball();
-    if !tgz.is_file() {
-        eprintln!(
-            "note: {} is absent (build it with `cargo xtask package`); install test skipped",
-            tgz.display()
-        );
-        return;
-    }
     let root = tempfile::tempdir().unwrap();
-    let app = install(&tgz, root.path());
+    let Some(app) = install_package(root.path()) else {
+        return;
+    };
     let action = "emailoutlier_risk";
     let exe = resolve_alert_action(&app, action).expect("alert_actions.conf names a packaged file");
     assert_eq!(exe, app.join("bin/emailoutlier_risk.sh"));

@@ -24,10 +24,11 @@ use crate::util::{
 };
 
 const NOW: &str = "now=1750000000";
-const HEADER: &str = "dest_ip,_time,bytes_out,__mv_dest_ip,__mv__time,__mv_bytes_out\n";
+/// The header of [`CHUNKS`] (also `tests/backtest.rs`'s dataset).
+pub(crate) const HEADER: &str = "dest_ip,_time,bytes_out,__mv_dest_ip,__mv__time,__mv_bytes_out\n";
 
 /// The dataset of the module doc in three chunks, splunkd-style with `__mv_` columns.
-const CHUNKS: [&str; 3] = [
+pub(crate) const CHUNKS: [&str; 3] = [
     "10.0.0.1,1749600000,100,,,\n10.0.0.1,1749686400,110,,,\n\
      10.0.0.2,1749600000,5000,,,\n10.0.0.2,1749686400,5200,,,\n",
     "10.0.0.1,1749772800,90,,,\n10.0.0.1,1749859200,100,,,\n\

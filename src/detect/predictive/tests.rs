@@ -319,8 +319,8 @@ fn daytype_uses_the_same_type_and_falls_back_to_all() {
     assert!((field(sunday, 3).ln_1p() - 16.075).abs() < 1e-6, "{sunday}");
 }
 
-#[test]
-fn annotate_and_alerts_agree_on_the_same_rows() {
+/// The default sample of 400 hosts × 30 days, today being `TODAY`.
+fn sample_400_hosts() -> String {
     let mut csv = Vec::new();
     let spec = crate::cli::sample::SampleSpec {
         hosts: 400,
@@ -328,7 +328,12 @@ fn annotate_and_alerts_agree_on_the_same_rows() {
         ..Default::default()
     };
     crate::cli::sample::write_sample(&spec, &mut csv).unwrap();
-    let text = String::from_utf8(csv).unwrap();
+    String::from_utf8(csv).unwrap()
+}
+
+#[test]
+fn annotate_and_alerts_agree_on_the_same_rows() {
+    let text = sample_400_hosts();
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)
@@ -469,14 +474,7 @@ fn calibrated_on_data_that_follows_the_model() {
 fn backtest_judges_today_as_alerts_mode_does() {
     // 400 hosts × 30 days; backtest with the default 30-day window sees all of today's
     // baseline, so its rows of today carry the same fields and verdicts as mode=annotate.
-    let mut csv = Vec::new();
-    let spec = crate::cli::sample::SampleSpec {
-        hosts: 400,
-        now: TODAY + 43_200,
-        ..Default::default()
-    };
-    crate::cli::sample::write_sample(&spec, &mut csv).unwrap();
-    let text = String::from_utf8(csv).unwrap();
+    let text = sample_400_hosts();
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)
